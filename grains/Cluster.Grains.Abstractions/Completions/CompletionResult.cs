@@ -1,0 +1,8 @@
+namespace Cluster.Grains.Completions;
+
+/// <summary>A finished, non-streamed response: the body as the client will see it.</summary>
+[GenerateSerializer, Immutable, Alias("Cluster.CompletionResult")]
+public sealed record CompletionResult(
+    [property: Id(0)] byte[] Body,
+    [property: Id(1)] TokenUsage? Usage,
+    [property: Id(2)] string DeploymentId);

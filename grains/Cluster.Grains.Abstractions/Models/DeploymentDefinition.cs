@@ -1,0 +1,20 @@
+namespace Cluster.Grains.Models;
+
+/// <summary>
+/// One backend that serves a model. <see cref="ApiKey"/> holds the key as configured
+/// (<c>env:NAME</c> or a literal); it is resolved only where the upstream call is made and
+/// never leaves the silo in a response.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Cluster.DeploymentDefinition")]
+public sealed record DeploymentDefinition(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Provider,
+    [property: Id(2)] string? BaseUrl,
+    [property: Id(3)] string? ApiKey,
+    [property: Id(4)] string? UpstreamModel,
+    [property: Id(5)] int Weight,
+    [property: Id(6)] int? Rpm,
+    [property: Id(7)] int? Tpm,
+    [property: Id(8)] int? MaxConcurrency,
+    [property: Id(9)] string? ApiVersion,
+    [property: Id(10)] DeploymentTimeouts Timeouts);

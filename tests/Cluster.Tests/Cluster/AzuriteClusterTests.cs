@@ -40,10 +40,18 @@ public sealed class AzuriteClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        // A ServiceId of its own: the grain state of this collection is nobody else's, in this run or any other.
-        Cluster = await AzuriteCluster.StartAsync(Config, silos: 2, serviceId: "azurite-cluster-tests-" + Guid.NewGuid().ToString("N")[..12]);
-        Api = await GatewayHost.StartAsync(Config, Cluster.ClientArgs);
-        Http = new HttpClient { BaseAddress = new Uri(Api.BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
+        try
+        {
+            // A ServiceId of its own: the grain state of this collection is nobody else's, in this run or any other.
+            Cluster = await AzuriteCluster.StartAsync(Config, silos: 2, serviceId: "azurite-cluster-tests-" + Guid.NewGuid().ToString("N")[..12]);
+            Api = await GatewayHost.StartAsync(Config, Cluster.ClientArgs);
+            Http = new HttpClient { BaseAddress = new Uri(Api.BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
     }
 
     public async Task DisposeAsync()
@@ -52,11 +60,13 @@ public sealed class AzuriteClusterFixture : IAsyncLifetime
         if (Api is not null)
         {
             await Api.DisposeAsync();
+            Api = null!;
         }
 
         if (Cluster is not null)
         {
             await Cluster.DisposeAsync();
+            Cluster = null!;
         }
     }
 }

@@ -166,7 +166,7 @@ public sealed class AzuriteClusterTests(AzuriteClusterFixture fixture, ITestOutp
         using (var put = new HttpRequestMessage(HttpMethod.Put, $"/admin/models/{name}"))
         {
             put.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AzuriteClusterFixture.AdminKey);
-            put.Content = Json(new { OwnedBy = "admin-test", Deployments = new[] { new { Provider = "echo" } } });
+            put.Content = Json(new { owned_by = "admin-test", deployments = new[] { new { provider = "echo" } } });
             using var added = await Http.SendAsync(put);
             Assert.Equal(name, (string?)(await ReadJsonAsync(added))["id"]);
         }

@@ -200,7 +200,8 @@ public sealed class AzuriteClusterTests(AzuriteClusterFixture fixture, ITestOutp
             var model = await EventuallyAsync(() => freshHttp.GetAsync($"/v1/models/{name}"));
             Assert.Equal("admin-test", (string?)model["owned_by"]);
 
-            var list = await ReadJsonAsync(await freshHttp.GetAsync("/v1/models"));
+            using var listed = await freshHttp.GetAsync("/v1/models");
+            var list = await ReadJsonAsync(listed);
             Assert.Contains(name, list["data"]!.AsArray().Select(m => (string?)m!["id"]));
             Assert.Equal(version, await Grains(fresh).GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key).GetVersionAsync());
 

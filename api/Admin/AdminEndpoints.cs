@@ -57,7 +57,10 @@ internal static partial class AdminEndpoints
         if (error is not null)
         {
             await OpenAIErrors.WriteAsync(context, error);
-            return null;
+
+            // The error is the whole response. A null result would be written after it as JSON
+            // "null", which throws once the response has started and aborts the connection.
+            return Results.Empty;
         }
 
         try
@@ -68,7 +71,7 @@ internal static partial class AdminEndpoints
         {
             var logger = context.RequestServices.GetRequiredService<ILogger<AuthOptions>>();
             await OpenAIErrors.WriteAsync(context, OpenAIErrors.From(ex, logger));
-            return null;
+            return Results.Empty;
         }
     }
 

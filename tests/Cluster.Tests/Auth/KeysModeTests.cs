@@ -237,6 +237,11 @@ public sealed class KeysModeTests(KeysModeFixture fixture) : IClassFixture<KeysM
             }
         }
 
+        // An admin call that fails in its handler answers with the whole error too.
+        var missing = await fixture.Client.SendAsync(HttpMethod.Delete, $"{fixture.FrontEnds[0].BaseUrl}/admin/tenants/{KeysModeFixture.TenantB}/keys/key_missing", KeysModeFixture.AdminKey);
+        Assert.Equal(HttpStatusCode.NotFound, missing.Status);
+        Assert.Equal("not_found", missing.ErrorCode);
+
         var tenants = await fixture.Client.SendAsync(HttpMethod.Get, fixture.FrontEnds[1].BaseUrl + "/admin/tenants", KeysModeFixture.AdminKey);
         Assert.Equal(HttpStatusCode.OK, tenants.Status);
         var ids = tenants.Json["data"]!.AsArray().Select(t => t!["id"]!.GetValue<string>()).ToList();

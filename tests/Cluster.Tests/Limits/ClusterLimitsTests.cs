@@ -9,6 +9,7 @@ using Microsoft.Extensions.Time.Testing;
 using Orleans.Runtime.Placement;
 using OpenAI;
 using OpenAI.Chat;
+using Xunit.Abstractions;
 
 namespace Cluster.Tests.Limits;
 

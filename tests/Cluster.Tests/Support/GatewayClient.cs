@@ -17,6 +17,10 @@ public sealed class GatewayClient : IDisposable
     {
         MaxConnectionsPerServer = 2048,
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+
+        // A response disposed before its end closes the connection at once, as a client that
+        // hangs up does; by default the handler first drains it for up to 2 s to reuse it.
+        MaxResponseDrainSize = 0,
     })
     {
         Timeout = TimeSpan.FromSeconds(60),

@@ -245,6 +245,8 @@ public sealed class ClusterLimitsTests(ClusterLimitsFixture fixture, ITestOutput
         upstream.Reset();
         upstream.Delay = TimeSpan.FromSeconds(1);
         var after = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => fixture.Client.ChatAsync(frontEnds[i % 2].BaseUrl, key, model)));
+        output.WriteLine($"after recovery: {string.Join(", ", after.GroupBy(r => r.Status).Select(g => $"{(int)g.Key}: {g.Count()}"))}; peak {upstream.PeakInFlight}; "
+            + string.Join(" | ", after.Where(r => r.Status != HttpStatusCode.OK).Select(r => r.ErrorMessage).Distinct()));
         Assert.Equal(4, upstream.PeakInFlight);
         Assert.Equal(after.Count(r => r.Status == HttpStatusCode.OK), upstream.RequestCount);
         Assert.All(after.Where(r => r.Status != HttpStatusCode.OK), AssertRateLimited);

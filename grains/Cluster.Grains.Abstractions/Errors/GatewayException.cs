@@ -7,7 +7,7 @@ namespace Cluster.Grains.Errors;
 [GenerateSerializer, Alias("Cluster.GatewayException")]
 public sealed class GatewayException : Exception
 {
-    public GatewayException(ErrorCode code, string message, string? param = null)
+    public GatewayException(GatewayErrorCode code, string message, string? param = null)
         : base(message)
     {
         Code = code;
@@ -15,15 +15,15 @@ public sealed class GatewayException : Exception
         Detail = message;
     }
 
-    [Id(0)] public ErrorCode Code { get; init; }
+    [Id(0)] public GatewayErrorCode Code { get; init; }
 
     /// <summary>The request field at fault, for caller errors.</summary>
     [Id(1)] public string? Param { get; init; }
 
-    /// <summary>For <see cref="ErrorCode.UpstreamRejected"/>: the backend's status, passed through.</summary>
+    /// <summary>For <see cref="GatewayErrorCode.UpstreamRejected"/>: the backend's status, passed through.</summary>
     [Id(2)] public int? UpstreamStatus { get; init; }
 
-    /// <summary>For <see cref="ErrorCode.UpstreamRejected"/>: the backend's body, passed through.</summary>
+    /// <summary>For <see cref="GatewayErrorCode.UpstreamRejected"/>: the backend's body, passed through.</summary>
     [Id(3)] public byte[]? UpstreamBody { get; init; }
 
     /// <summary>When the caller may try again, for 429 and 503.</summary>
@@ -38,5 +38,5 @@ public sealed class GatewayException : Exception
     public override string Message => Detail;
 
     public static GatewayException BadRequest(string message, string? param) =>
-        new(ErrorCode.InvalidRequest, message, param);
+        new(GatewayErrorCode.InvalidRequest, message, param);
 }

@@ -4,7 +4,7 @@ namespace Cluster.Grains.Errors;
 /// The closed vocabulary of failures, grouped by who is at fault. The HTTP status, OpenAI
 /// error type and code for each live in one table in the api (<c>OpenAIErrors</c>).
 /// </summary>
-public enum ErrorCode
+public enum GatewayErrorCode
 {
     // The caller sent something we cannot serve.
     InvalidRequest = 100,

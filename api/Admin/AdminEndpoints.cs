@@ -1,0 +1,149 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Cluster.Api.Auth;
+using Cluster.Api.OpenAI;
+using Cluster.Grains.Errors;
+using Cluster.Grains.Models;
+using Cluster.Grains.Providers;
+using Cluster.Hosting.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Cluster.Api.Admin;
+
+/// <summary>
+/// <c>/admin/...</c>: runtime changes to the catalogue (durable in the registry grain), authorised
+/// by the admin key alone. Deployment keys are never returned, only whether one is set.
+/// </summary>
+internal static partial class AdminEndpoints
+{
+    private static readonly JsonSerializerOptions ReadOptions = new(JsonSerializerDefaults.Web);
+
+    public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder routes)
+    {
+        var admin = routes.MapGroup("/admin").AddEndpointFilter(RequireAdminKeyAsync);
+        admin.MapGet("/models", ListModelsAsync);
+        admin.MapPut("/models/{**name}", PutModelAsync);
+        admin.MapDelete("/models/{**name}", DeleteModelAsync);
+        return routes;
+    }
+
+    private static async ValueTask<object?> RequireAdminKeyAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    {
+        var context = invocation.HttpContext;
+        var options = context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value;
+        var expected = SecretReference.Resolve(options.AdminKey);
+        var given = CallerAuthenticator.BearerToken(context.Request);
+        GatewayException? error = null;
+        if (expected is null)
+        {
+            error = new GatewayException(GatewayErrorCode.InvalidApiKey, "The admin API is disabled: set Auth:AdminKey to enable it.");
+        }
+        else if (given is null)
+        {
+            error = CallerAuthenticator.InvalidKey(missing: true);
+        }
+        else if (!CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(expected))))
+        {
+            error = CallerAuthenticator.InvalidKey(missing: false);
+        }
+
+        if (error is not null)
+        {
+            await OpenAIErrors.WriteAsync(context, error);
+            return null;
+        }
+
+        try
+        {
+            return await next(invocation);
+        }
+        catch (Exception ex) when (!context.Response.HasStarted)
+        {
+            var logger = context.RequestServices.GetRequiredService<ILogger<AuthOptions>>();
+            await OpenAIErrors.WriteAsync(context, OpenAIErrors.From(ex, logger));
+            return null;
+        }
+    }
+
+    private static async Task<IResult> ListModelsAsync(ModelCatalogView catalog)
+    {
+        var snapshot = await catalog.LoadAsync();
+        return Results.Json(new { @object = "list", version = snapshot.Version, data = snapshot.Models.Select(Describe) });
+    }
+
+    private static async Task<IResult> PutModelAsync(string name, HttpContext context, IGrainFactory grains, ModelCatalogView catalog)
+    {
+        ModelOptions? options;
+        try
+        {
+            options = await JsonSerializer.DeserializeAsync<ModelOptions>(context.Request.Body, ReadOptions, context.RequestAborted);
+        }
+        catch (JsonException ex)
+        {
+            throw GatewayException.BadRequest($"The model definition is not valid JSON: {ex.Message}", null);
+        }
+
+        if (options is null)
+        {
+            throw GatewayException.BadRequest("Send a model definition as a JSON object.", null);
+        }
+
+        options.Name = name;
+        var snapshot = await catalog.LoadAsync();
+        var check = new CatalogOptions { Models = [options] };
+        var errors = new ClusterConfigurationValidator().Validate(null, check);
+        var problems = errors.Failed
+            ? errors.Failures!.Where(f => !f.Contains(":Fallbacks:", StringComparison.Ordinal)).ToList()
+            : [];
+        problems.AddRange(options.Fallbacks.Where(f => !snapshot.TryResolve(f, out _)).Select(f => $"Fallbacks: '{f}' is not a model."));
+        if (problems.Count > 0)
+        {
+            throw GatewayException.BadRequest(string.Join(" ", problems.Select(p => p.Replace("Models:0:", "", StringComparison.Ordinal))), null);
+        }
+
+        var definition = check.ToDefinitions()[0];
+        var registry = grains.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key);
+        var updated = await registry.UpsertAsync(definition);
+        await catalog.LoadAsync();
+        var stored = updated.Models.First(m => m.Name == name);
+        return Results.Json(Describe(stored));
+    }
+
+    private static async Task<IResult> DeleteModelAsync(string name, IGrainFactory grains, ModelCatalogView catalog)
+    {
+        var removed = await grains.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key).RemoveAsync(name);
+        if (!removed)
+        {
+            throw new GatewayException(GatewayErrorCode.ModelNotFound, $"The model '{name}' does not exist.", "model");
+        }
+
+        await catalog.LoadAsync();
+        return Results.Json(new { id = name, @object = "model", deleted = true });
+    }
+
+    private static object Describe(ModelDefinition model) => new
+    {
+        id = model.Name,
+        @object = "model",
+        created = model.Created,
+        owned_by = model.OwnedBy,
+        aliases = model.Aliases,
+        routing = model.Routing,
+        fallbacks = model.Fallbacks,
+        source = model.Source.ToString(),
+        price = new { input_per_mtok = model.Price.InputPerMTok, output_per_mtok = model.Price.OutputPerMTok },
+        deployments = model.Deployments.Select(d => new
+        {
+            id = d.Id,
+            provider = d.Provider,
+            base_url = d.BaseUrl,
+            upstream_model = d.UpstreamModel,
+            weight = d.Weight,
+            rpm = d.Rpm,
+            tpm = d.Tpm,
+            max_concurrency = d.MaxConcurrency,
+            has_api_key = d.ApiKey is not null,
+        }),
+    };
+}

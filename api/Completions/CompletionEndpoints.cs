@@ -1,0 +1,148 @@
+using Cluster.Api.Auth;
+using Cluster.Api.OpenAI;
+using Cluster.Api.Telemetry;
+using Cluster.Grains.Completions;
+using Cluster.Grains.Errors;
+using Cluster.Grains.Models;
+using Cluster.Hosting.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Cluster.Api.Completions;
+
+/// <summary>
+/// <c>POST /chat/completions</c>, <c>/completions</c> and <c>/embeddings</c>: read and check the
+/// body, authenticate, resolve the model, and hand the request to a model grain; relay its answer,
+/// streamed as server-sent events when asked.
+/// </summary>
+internal static class CompletionEndpoints
+{
+    public static IEndpointRouteBuilder MapCompletions(this IEndpointRouteBuilder routes)
+    {
+        routes.MapPost("/chat/completions", (HttpContext context, CompletionHandler handler) => handler.HandleAsync(context, EndpointKind.ChatCompletions));
+        routes.MapPost("/completions", (HttpContext context, CompletionHandler handler) => handler.HandleAsync(context, EndpointKind.Completions));
+        routes.MapPost("/embeddings", (HttpContext context, CompletionHandler handler) => handler.HandleAsync(context, EndpointKind.Embeddings));
+        return routes;
+    }
+}
+
+/// <summary>The request path shared by the three endpoints; one instance per process.</summary>
+internal sealed partial class CompletionHandler(
+    IGrainFactory grains,
+    ModelCatalogView catalog,
+    CallerAuthenticator authenticator,
+    GatewayMetrics metrics,
+    IOptions<ClusterHostOptions> host,
+    TimeProvider time,
+    ILogger<CompletionHandler> logger)
+{
+    private readonly int _shards = host.Value.ModelShards;
+    private int _nextShard;
+
+    public async Task HandleAsync(HttpContext context, EndpointKind kind)
+    {
+        var started = time.GetTimestamp();
+        var requestId = RequestIds.Next();
+        var response = context.Response;
+        response.Headers["x-request-id"] = requestId;
+        var aborted = context.RequestAborted;
+        string model = "";
+        var outcome = "error";
+        TokenUsage? usage = null;
+        try
+        {
+            var caller = await authenticator.AuthenticateAsync(context);
+            var body = await RequestBody.ReadAsync(context.Request, aborted);
+            var parsed = RequestReader.Read(kind, body);
+            model = parsed.Model;
+            var snapshot = await catalog.GetAsync();
+            if (!snapshot.TryResolve(parsed.Model, out var definition))
+            {
+                throw new GatewayException(GatewayErrorCode.ModelNotFound, $"The model '{parsed.Model}' does not exist or you do not have access to it.", "model");
+            }
+
+            var request = new CompletionRequest(
+                RequestId: requestId,
+                Kind: kind,
+                Model: definition.Name,
+                RequestedModel: parsed.Model,
+                Body: body,
+                ModelToken: parsed.ModelToken,
+                Stream: parsed.Stream,
+                StreamUsage: parsed.StreamUsage,
+                MaxTokens: parsed.MaxTokens,
+                Caller: caller,
+                SessionId: context.Request.Headers["x-session-id"].FirstOrDefault() ?? parsed.PromptCacheKey ?? parsed.User,
+                PromptTokens: 0);
+            var grain = grains.GetGrain<IModelGrain>(IModelGrain.KeyOf(definition.Name, NextShard()));
+            if (parsed.Stream)
+            {
+                outcome = await StreamAsync(context, grain, request);
+            }
+            else
+            {
+                var result = await grain.CompleteAsync(request, aborted);
+                usage = result.Usage;
+                response.StatusCode = StatusCodes.Status200OK;
+                response.ContentType = "application/json";
+                response.ContentLength = result.Body.Length;
+                await response.Body.WriteAsync(result.Body, aborted);
+                outcome = "ok";
+            }
+        }
+        catch (Exception) when (aborted.IsCancellationRequested)
+        {
+            outcome = "cancelled";
+        }
+        catch (Exception ex) when (!response.HasStarted)
+        {
+            var error = OpenAIErrors.From(ex, logger);
+            outcome = error.Code.ToString();
+            await OpenAIErrors.WriteAsync(context, error);
+        }
+        finally
+        {
+            metrics.RecordRequest(kind, model, outcome, time.GetElapsedTime(started), usage);
+        }
+    }
+
+    private async Task<string> StreamAsync(HttpContext context, IModelGrain grain, CompletionRequest request)
+    {
+        var response = context.Response;
+        var aborted = context.RequestAborted;
+        await using var events = grain.StreamAsync(request, aborted).GetAsyncEnumerator(aborted);
+
+        // The first pull returns once the backend accepted the request: any failure before it is
+        // still an ordinary error response, not a broken stream.
+        var hasEvent = await events.MoveNextAsync();
+        SseWriter.StartStream(response);
+        var writer = response.BodyWriter;
+        try
+        {
+            while (hasEvent)
+            {
+                SseWriter.WriteEvent(writer, events.Current.Data);
+                var next = events.MoveNextAsync();
+                if (!next.IsCompleted)
+                {
+                    // Flush only when the next event is not already here, so a batch leaves in one write.
+                    await writer.FlushAsync(aborted);
+                }
+
+                hasEvent = await next;
+            }
+
+            SseWriter.WriteDone(writer);
+            await writer.FlushAsync(aborted);
+            return "ok";
+        }
+        catch (Exception ex) when (!aborted.IsCancellationRequested)
+        {
+            var error = OpenAIErrors.From(ex, logger);
+            SseWriter.WriteEvent(writer, OpenAIErrors.Body(error));
+            await writer.FlushAsync(aborted);
+            return error.Code.ToString();
+        }
+    }
+
+    private int NextShard() => _shards == 1 ? 0 : (int)((uint)Interlocked.Increment(ref _nextShard) % (uint)_shards);
+}

@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Cluster.Grains.Completions;
+
+namespace Cluster.Api.Telemetry;
+
+/// <summary>
+/// Request metrics named after the OpenTelemetry <c>gen_ai</c> client conventions:
+/// <c>gen_ai.client.operation.duration</c> and <c>gen_ai.client.token.usage</c>.
+/// </summary>
+internal sealed class GatewayMetrics : IDisposable
+{
+    public const string MeterName = "Cluster.Gateway";
+    private readonly Meter _meter;
+    private readonly Histogram<double> _duration;
+    private readonly Histogram<long> _tokens;
+
+    public GatewayMetrics(IMeterFactory meters)
+    {
+        _meter = meters.Create(MeterName);
+        _duration = _meter.CreateHistogram<double>("gen_ai.client.operation.duration", unit: "s", description: "Duration of requests through the gateway.");
+        _tokens = _meter.CreateHistogram<long>("gen_ai.client.token.usage", unit: "{token}", description: "Tokens used per request.");
+    }
+
+    public void RecordRequest(EndpointKind kind, string model, string outcome, TimeSpan elapsed, TokenUsage? usage, string tenant = "default")
+    {
+        var operation = kind switch
+        {
+            EndpointKind.ChatCompletions => "chat",
+            EndpointKind.Completions => "text_completion",
+            _ => "embeddings",
+        };
+        var tags = new TagList
+        {
+            { "gen_ai.operation.name", operation },
+            { "gen_ai.request.model", model },
+            { "tenant", tenant },
+            { "outcome", outcome },
+        };
+        _duration.Record(elapsed.TotalSeconds, tags);
+        if (usage is not null)
+        {
+            var input = new TagList { { "gen_ai.operation.name", operation }, { "gen_ai.request.model", model }, { "tenant", tenant }, { "gen_ai.token.type", "input" } };
+            _tokens.Record(usage.PromptTokens, input);
+            var output = new TagList { { "gen_ai.operation.name", operation }, { "gen_ai.request.model", model }, { "tenant", tenant }, { "gen_ai.token.type", "output" } };
+            _tokens.Record(usage.CompletionTokens, output);
+        }
+    }
+
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,19 @@
+using Cluster.Grains.Errors;
+using Cluster.Grains.Models;
+using Cluster.Grains.Providers.Echo;
+using Cluster.Grains.Providers.LocalEmbeddings;
+using Cluster.Grains.Providers.OpenAI;
+
+namespace Cluster.Grains.Providers;
+
+/// <summary>Maps a deployment's <c>Provider</c> to the code that speaks to it.</summary>
+internal sealed class ProviderSet(OpenAIProvider openAI, EchoProvider echo, LocalEmbeddingsProvider localEmbeddings)
+{
+    public IModelProvider For(DeploymentDefinition deployment) => deployment.Provider switch
+    {
+        "openai" or "azure-openai" => openAI,
+        "echo" => echo,
+        "local-embeddings" => localEmbeddings,
+        _ => throw new GatewayException(GatewayErrorCode.Internal, $"Deployment '{deployment.Id}' has an unknown provider."),
+    };
+}

@@ -1,0 +1,231 @@
+using Cluster.Grains.Providers;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Cluster.Hosting.Configuration;
+
+/// <summary>
+/// Checks the whole configuration at once and names every bad key, so a broken file is fixed in
+/// one go. Runs before the host is built (hosting decisions depend on it) and again through
+/// <c>ValidateOnStart</c>.
+/// </summary>
+public sealed class ClusterConfigurationValidator : IValidateOptions<CatalogOptions>
+{
+    public static readonly string[] Providers = ["openai", "azure-openai", "echo", "local-embeddings"];
+
+    private static readonly string[] Routings = ["least-inflight", "round-robin", "weighted", "latency"];
+
+    public ValidateOptionsResult Validate(string? name, CatalogOptions options)
+    {
+        var errors = new List<string>();
+        ValidateCatalog(options, errors);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>Every problem in <paramref name="configuration"/>, each naming its key.</summary>
+    public static List<string> ValidateAll(IConfiguration configuration)
+    {
+        var errors = new List<string>();
+        CatalogOptions catalog;
+        try
+        {
+            catalog = configuration.Get<CatalogOptions>() ?? new CatalogOptions();
+        }
+        catch (InvalidOperationException ex)
+        {
+            errors.Add($"Models: {ex.Message}");
+            return errors;
+        }
+
+        ValidateCatalog(catalog, errors);
+        ValidateHost(configuration, errors);
+        return errors;
+    }
+
+    private static void ValidateHost(IConfiguration configuration, List<string> errors)
+    {
+        var host = Bind<ClusterHostOptions>(configuration, ClusterHostOptions.SectionName, errors);
+        if (host is not null)
+        {
+            if (!string.Equals(host.Mode, "CoHosted", StringComparison.OrdinalIgnoreCase) && !host.IsClient)
+            {
+                errors.Add($"Cluster:Mode: '{host.Mode}' is not one of CoHosted, Client.");
+            }
+
+            CheckPort(host.SiloPort, "Cluster:SiloPort", errors);
+            CheckPort(host.GatewayPort, "Cluster:GatewayPort", errors);
+            CheckPort(host.PrimarySiloPort, "Cluster:PrimarySiloPort", errors);
+            for (var i = 0; i < host.Gateways.Count; i++)
+            {
+                CheckPort(host.Gateways[i], $"Cluster:Gateways:{i}", errors);
+            }
+
+            if (host.ModelShards is < 1 or > 1024)
+            {
+                errors.Add("Cluster:ModelShards: must be between 1 and 1024.");
+            }
+
+            if (!System.Net.IPAddress.TryParse(host.AdvertisedAddress, out _))
+            {
+                errors.Add($"Cluster:AdvertisedAddress: '{host.AdvertisedAddress}' is not an IP address.");
+            }
+        }
+
+        var storage = Bind<StorageOptions>(configuration, StorageOptions.SectionName, errors);
+        if (storage is not null && !storage.IsAzureTable && !string.Equals(storage.Provider, "Memory", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"Storage:Provider: '{storage.Provider}' is not one of Memory, AzureTable.");
+        }
+
+        var membership = Bind<MembershipOptions>(configuration, MembershipOptions.SectionName, errors);
+        if (membership is not null && !membership.IsAzureTable && !string.Equals(membership.Provider, "Localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"Clustering:Provider: '{membership.Provider}' is not one of Localhost, AzureTable.");
+        }
+    }
+
+    private static T? Bind<T>(IConfiguration configuration, string section, List<string> errors)
+        where T : class, new()
+    {
+        try
+        {
+            return configuration.GetSection(section).Get<T>() ?? new T();
+        }
+        catch (InvalidOperationException ex)
+        {
+            errors.Add($"{section}: {ex.InnerException?.Message ?? ex.Message}");
+            return null;
+        }
+    }
+
+    private static void CheckPort(int port, string key, List<string> errors)
+    {
+        if (port is < 1 or > 65535)
+        {
+            errors.Add($"{key}: {port} is not a port number.");
+        }
+    }
+
+    private static void ValidateCatalog(CatalogOptions options, List<string> errors)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Models.Count; i++)
+        {
+            var model = options.Models[i];
+            var key = $"Models:{i}";
+            if (string.IsNullOrWhiteSpace(model.Name))
+            {
+                errors.Add($"{key}:Name: a model needs a name.");
+            }
+            else if (!names.Add(model.Name))
+            {
+                errors.Add($"{key}:Name: '{model.Name}' is used twice.");
+            }
+
+            for (var a = 0; a < model.Aliases.Count; a++)
+            {
+                if (string.IsNullOrWhiteSpace(model.Aliases[a]))
+                {
+                    errors.Add($"{key}:Aliases:{a}: an alias cannot be empty.");
+                }
+                else if (!names.Add(model.Aliases[a]))
+                {
+                    errors.Add($"{key}:Aliases:{a}: '{model.Aliases[a]}' is already a model name or alias.");
+                }
+            }
+
+            if (model.Routing is { } routing && !Routings.Contains(routing, StringComparer.OrdinalIgnoreCase))
+            {
+                errors.Add($"{key}:Routing: '{routing}' is not one of {string.Join(", ", Routings)}.");
+            }
+
+            if (model.Price is { } price && (price.InputPerMTok < 0 || price.OutputPerMTok < 0))
+            {
+                errors.Add($"{key}:Price: prices cannot be negative.");
+            }
+
+            if (model.Deployments.Count == 0)
+            {
+                errors.Add($"{key}:Deployments: a model needs at least one deployment.");
+            }
+
+            for (var d = 0; d < model.Deployments.Count; d++)
+            {
+                ValidateDeployment(model.Deployments[d], $"{key}:Deployments:{d}", errors);
+            }
+        }
+
+        var allNames = options.Models.Where(m => m.Name is not null).SelectMany(m => m.Aliases.Append(m.Name!)).ToHashSet(StringComparer.Ordinal);
+        for (var i = 0; i < options.Models.Count; i++)
+        {
+            for (var f = 0; f < options.Models[i].Fallbacks.Count; f++)
+            {
+                var fallback = options.Models[i].Fallbacks[f];
+                if (!allNames.Contains(fallback))
+                {
+                    errors.Add($"Models:{i}:Fallbacks:{f}: '{fallback}' is not a configured model.");
+                }
+            }
+        }
+    }
+
+    private static void ValidateDeployment(DeploymentOptions deployment, string key, List<string> errors)
+    {
+        var provider = deployment.Provider?.ToLowerInvariant();
+        if (provider is null || !Providers.Contains(provider))
+        {
+            errors.Add($"{key}:Provider: '{deployment.Provider}' is not one of {string.Join(", ", Providers)}.");
+        }
+
+        if (provider is "openai" or "azure-openai")
+        {
+            if (string.IsNullOrWhiteSpace(deployment.BaseUrl))
+            {
+                errors.Add($"{key}:BaseUrl: the {provider} provider needs a BaseUrl.");
+            }
+            else if (!Uri.TryCreate(deployment.BaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                errors.Add($"{key}:BaseUrl: '{deployment.BaseUrl}' is not an absolute http(s) URL.");
+            }
+        }
+
+        if (provider == "azure-openai")
+        {
+            if (string.IsNullOrWhiteSpace(deployment.UpstreamModel))
+            {
+                errors.Add($"{key}:UpstreamModel: azure-openai needs the deployment name here.");
+            }
+
+            if (string.IsNullOrWhiteSpace(deployment.ApiVersion))
+            {
+                errors.Add($"{key}:ApiVersion: azure-openai needs an api-version.");
+            }
+        }
+
+        if (SecretReference.IsEnvironmentReference(deployment.ApiKey, out var variable) && SecretReference.Resolve(deployment.ApiKey) is null)
+        {
+            errors.Add($"{key}:ApiKey: the environment variable '{variable}' is not set.");
+        }
+
+        if (deployment.Weight < 0)
+        {
+            errors.Add($"{key}:Weight: cannot be negative.");
+        }
+
+        CheckPositive(deployment.Rpm, $"{key}:Rpm", errors);
+        CheckPositive(deployment.Tpm, $"{key}:Tpm", errors);
+        CheckPositive(deployment.MaxConcurrency, $"{key}:MaxConcurrency", errors);
+        CheckPositive(deployment.ConnectTimeoutSeconds, $"{key}:ConnectTimeoutSeconds", errors);
+        CheckPositive(deployment.FirstTokenTimeoutSeconds, $"{key}:FirstTokenTimeoutSeconds", errors);
+        CheckPositive(deployment.IdleTimeoutSeconds, $"{key}:IdleTimeoutSeconds", errors);
+        CheckPositive(deployment.TotalTimeoutSeconds, $"{key}:TotalTimeoutSeconds", errors);
+    }
+
+    private static void CheckPositive(double? value, string key, List<string> errors)
+    {
+        if (value is <= 0)
+        {
+            errors.Add($"{key}: must be greater than zero.");
+        }
+    }
+}

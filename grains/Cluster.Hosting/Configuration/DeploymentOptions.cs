@@ -1,0 +1,38 @@
+namespace Cluster.Hosting.Configuration;
+
+/// <summary><c>Models[].Deployments[]</c>: one backend serving a model.</summary>
+public sealed class DeploymentOptions
+{
+    /// <summary>A stable id shown in headers and usage; defaults to <c>{model}-{index}</c>.</summary>
+    public string? Id { get; set; }
+
+    /// <summary><c>openai</c>, <c>azure-openai</c>, <c>echo</c> or <c>local-embeddings</c>.</summary>
+    public string? Provider { get; set; }
+
+    public string? BaseUrl { get; set; }
+
+    /// <summary>The backend's key: a literal or <c>env:NAME</c>.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>The model name the backend knows; defaults to the public name.</summary>
+    public string? UpstreamModel { get; set; }
+
+    /// <summary>For <c>azure-openai</c>: the <c>api-version</c> query value.</summary>
+    public string? ApiVersion { get; set; }
+
+    public int Weight { get; set; } = 1;
+
+    public int? Rpm { get; set; }
+
+    public int? Tpm { get; set; }
+
+    public int? MaxConcurrency { get; set; }
+
+    public double? ConnectTimeoutSeconds { get; set; }
+
+    public double? FirstTokenTimeoutSeconds { get; set; }
+
+    public double? IdleTimeoutSeconds { get; set; }
+
+    public double? TotalTimeoutSeconds { get; set; }
+}

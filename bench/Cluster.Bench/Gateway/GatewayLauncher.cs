@@ -62,7 +62,21 @@ internal sealed class GatewayLauncher(
     {
         RequireBuilt(layout.ApiDll);
         var port = FreePort.Next();
-        var api = StartDll(name, "gateway (co-hosted silo)", layout.ApiDll, ["--config", configPath, "--urls", Url(port)]);
+        var siloPort = FreePort.Next();
+        var gatewayPort = FreePort.Next();
+
+        // Each co-hosted silo gets its own ports: several gateways run side by side.
+        var api = StartDll(
+            name,
+            "gateway (co-hosted silo)",
+            layout.ApiDll,
+            [
+                "--config", configPath,
+                "--urls", Url(port),
+                Invariant($"--Cluster:SiloPort={siloPort}"),
+                Invariant($"--Cluster:PrimarySiloPort={siloPort}"),
+                Invariant($"--Cluster:GatewayPort={gatewayPort}"),
+            ]);
         var instance = new GatewayInstance(name, variant, new Uri(Url(port) + "/"), api, []);
         await WaitReadyAsync(instance, SingleReadyTimeout, cancellationToken);
         return instance;
@@ -117,7 +131,9 @@ internal sealed class GatewayLauncher(
         }
     }
 
-    private static string Url(int port) => string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
+    private static string Url(int port) => Invariant($"http://127.0.0.1:{port}");
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     private static void RequireBuilt(string dll)
     {

@@ -10,7 +10,7 @@ internal sealed class ChildProcessRegistry : IAsyncDisposable
 {
     private readonly Lock _gate = new();
     private readonly List<ChildProcess> _children = [];
-    private readonly List<ChildProcess> _stopped = [];
+    private readonly List<ChildProcess> _started = [];
     private readonly CancellationTokenSource _shutdown = new();
     private readonly PosixSignalRegistration? _sigterm;
     private readonly PosixSignalRegistration? _sigint;
@@ -37,6 +37,7 @@ internal sealed class ChildProcessRegistry : IAsyncDisposable
         lock (_gate)
         {
             _children.Add(child);
+            _started.Add(child);
         }
 
         return child;
@@ -47,7 +48,7 @@ internal sealed class ChildProcessRegistry : IAsyncDisposable
     {
         lock (_gate)
         {
-            return [.. _stopped, .. _children];
+            return [.. _started];
         }
     }
 
@@ -56,10 +57,7 @@ internal sealed class ChildProcessRegistry : IAsyncDisposable
         await child.StopAsync(TimeSpan.FromSeconds(5));
         lock (_gate)
         {
-            if (_children.Remove(child))
-            {
-                _stopped.Add(child);
-            }
+            _children.Remove(child);
         }
     }
 

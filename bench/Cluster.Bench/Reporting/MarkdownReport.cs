@@ -49,7 +49,10 @@ internal static class MarkdownReport
         md.AppendLine("| target | path | status |").AppendLine("|---|---|---|");
         foreach (var target in run.Targets)
         {
-            md.AppendLine($"| {target.Name} | {Cell(target.Description)} | {(target.Failure is null ? "measured" : Cell(target.Failure))} |");
+            var status = target.Failure is not null ? Cell(target.Failure)
+                : target.Notes.Count == 0 ? "measured"
+                : "measured; " + Cell(string.Join("; ", target.Notes));
+            md.AppendLine($"| {target.Name} | {Cell(target.Description)} | {status} |");
         }
 
         md.AppendLine();
@@ -271,11 +274,6 @@ internal static class MarkdownReport
     private static void AppendNotes(StringBuilder md, BenchRun run)
     {
         var notes = new List<string>(run.Notes);
-        foreach (var target in run.Targets)
-        {
-            notes.AddRange(target.Notes.Select(n => $"{target.Name}: {n}"));
-        }
-
         foreach (var (key, rounds) in run.Cells.OrderBy(c => c.Key.Target, StringComparer.Ordinal))
         {
             var summary = CellSummary.From(key, rounds);

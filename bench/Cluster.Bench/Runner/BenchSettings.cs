@@ -59,7 +59,7 @@ internal sealed record BenchSettings
 
           dotnet run -c Release --project bench/Cluster.Bench -- [--quick|--full] [--accuracy] [options]
 
-          --quick               3 rounds × 1 s per cell (default); under 3 minutes on 2 cores
+          --quick               3 rounds × 0.8 s per cell (default); under 3 minutes on 2 cores
           --full                5 rounds × 3 s, streamed at every concurrency, open loop, 2-minute memory check, accuracy
           --accuracy            rate-limit accuracy (Rpm 100, 500 concurrent requests, twice across a window);
                                 alone it runs only that check and writes bench/results/accuracy.md
@@ -112,7 +112,7 @@ internal sealed record BenchSettings
             OutPath = Path.IsPathRooted(outPath) ? outPath : Path.Combine(repo, outPath),
             RepoRoot = repo,
             Rounds = reader.Int("rounds", full ? 5 : 3),
-            RoundDuration = TimeSpan.FromSeconds(reader.Double("duration", full ? 3 : 1)),
+            RoundDuration = TimeSpan.FromSeconds(reader.Double("duration", full ? 3 : 0.8)),
             WarmupDuration = TimeSpan.FromSeconds(reader.Double("warmup", full ? 3 : 1)),
             Concurrencies = reader.IntList("concurrency", [1, 4, 16, 64]),
             StreamConcurrencies = reader.IntList("stream-concurrency", full ? [1, 4, 16, 64] : [1, 16]),

@@ -17,6 +17,10 @@ internal static class TargetProbe
         {
             target.Failure = await ProbeCompletionAsync(client, target, cancellationToken)
                 ?? await ProbeStreamAsync(client, target, cancellationToken);
+            if (target.Failure is null && target.BearerToken is not null)
+            {
+                await ProbeAdmissionAsync(client, target, cancellationToken);
+            }
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException && !cancellationToken.IsCancellationRequested)
         {
@@ -26,7 +30,7 @@ internal static class TargetProbe
 
     private static async Task<string?> ProbeCompletionAsync(HttpClient client, BenchTarget target, CancellationToken cancellationToken)
     {
-        var (status, body) = await SendAsync(client, target, stream: false, cancellationToken);
+        var (status, body, _) = await SendAsync(client, target, stream: false, target.BearerToken, cancellationToken);
         if (status != 200)
         {
             return $"POST chat/completions → HTTP {status}: {Shorten(body)}";
@@ -61,7 +65,7 @@ internal static class TargetProbe
 
     private static async Task<string?> ProbeStreamAsync(HttpClient client, BenchTarget target, CancellationToken cancellationToken)
     {
-        var (status, body) = await SendAsync(client, target, stream: true, cancellationToken);
+        var (status, body, _) = await SendAsync(client, target, stream: true, target.BearerToken, cancellationToken);
         if (status != 200)
         {
             return $"streamed chat/completions → HTTP {status}: {Shorten(body)}";
@@ -109,23 +113,47 @@ internal static class TargetProbe
         return null;
     }
 
-    private static async Task<(int Status, string Body)> SendAsync(HttpClient client, BenchTarget target, bool stream, CancellationToken cancellationToken)
+    /// <summary>
+    /// A keys-and-limits target must refuse a request without a key and report its limits in
+    /// headers; when it does not, that part of the gateway is not there yet and the row says so.
+    /// </summary>
+    private static async Task ProbeAdmissionAsync(HttpClient client, BenchTarget target, CancellationToken cancellationToken)
     {
-        var profile = target.Profile(stream);
+        var (status, _, _) = await SendAsync(client, target, stream: false, token: null, cancellationToken);
+        if (status != 401)
+        {
+            target.Notes.Add($"a request without an API key was answered HTTP {status}, not 401: keys are not enforced yet, so this row does not measure admission");
+        }
+
+        var (_, _, headers) = await SendAsync(client, target, stream: false, target.BearerToken, cancellationToken);
+        if (!headers.Contains("x-ratelimit-limit-requests"))
+        {
+            target.Notes.Add("no x-ratelimit-limit-requests header on an admitted request: limits do not seem to apply yet");
+        }
+    }
+
+    private static async Task<(int Status, string Body, IReadOnlySet<string> HeaderNames)> SendAsync(
+        HttpClient client,
+        BenchTarget target,
+        bool stream,
+        string? token,
+        CancellationToken cancellationToken)
+    {
+        var profile = target.Profile(stream) with { BearerToken = token };
         using var request = new HttpRequestMessage(HttpMethod.Post, profile.Uri)
         {
             Content = new ByteArrayContent(profile.Body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
         };
-        if (profile.BearerToken is { } token)
+        if (profile.BearerToken is { } key)
         {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(30));
         using var response = await client.SendAsync(request, timeout.Token);
         var body = Encoding.UTF8.GetString(await response.Content.ReadAsByteArrayAsync(timeout.Token));
-        return ((int)response.StatusCode, body);
+        return ((int)response.StatusCode, body, response.Headers.Select(h => h.Key).ToHashSet(StringComparer.OrdinalIgnoreCase));
     }
 
     private static string Shorten(string text)

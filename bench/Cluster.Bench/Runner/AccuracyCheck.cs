@@ -32,6 +32,11 @@ internal sealed class AccuracyCheck(HttpClient client, FakeUpstreamClient upstre
             return new AccuracyResult(limit, bursts, $"no request was answered 200 or 429: {first.OtherError}");
         }
 
+        if (first.Rejected == 0)
+        {
+            return new AccuracyResult(limit, bursts, $"no request of {BurstSize} was refused with 429: the limit is not enforced; the second burst was skipped");
+        }
+
         var wait = MinimumWait;
         if (first.RetryAfterSeconds is { } retry && TimeSpan.FromSeconds(retry + 1) > wait)
         {

@@ -1,0 +1,26 @@
+using Cluster.Grains.Views;
+
+namespace Cluster.Grains.Access;
+
+/// <summary>Tenants and keys as front-ends read them per request: a local copy of the access directory.</summary>
+public sealed class AccessView
+{
+    private readonly VersionedView<AccessIndex> _view;
+
+    public AccessView(IGrainFactory grains, TimeProvider time)
+    {
+        var directory = grains.GetGrain<IAccessDirectoryGrain>(IAccessDirectoryGrain.Key);
+        _view = new VersionedView<AccessIndex>(
+            directory.GetVersionAsync,
+            async () =>
+            {
+                var snapshot = await directory.GetSnapshotAsync();
+                return (snapshot.Version, new AccessIndex(snapshot));
+            },
+            time);
+    }
+
+    public ValueTask<AccessIndex> GetAsync() => _view.GetAsync();
+
+    public Task<AccessIndex> LoadAsync() => _view.LoadAsync();
+}

@@ -1,0 +1,32 @@
+using Cluster.Grains.Completions;
+
+namespace Cluster.Grains.Limits;
+
+/// <summary>
+/// The one authority for a tenant's limits: requests and tokens per minute and concurrency for the
+/// tenant, each of its keys and each tenant × model, and its daily and monthly quotas. Keyed by
+/// tenant id. Admission reserves before the call; settlement reconciles with real usage.
+/// </summary>
+[Alias("Cluster.ITenantLimiterGrain")]
+public interface ITenantLimiterGrain : IGrainWithStringKey
+{
+    /// <summary>Admits or refuses a request; an admitted one holds a lease until settled or released.</summary>
+    [Alias("Admit")]
+    Task<Admission> AdmitAsync(AdmissionRequest request);
+
+    /// <summary>Ends a lease with the request's real usage: refunds or charges the difference. Idempotent.</summary>
+    [Alias("Settle")]
+    Task SettleAsync(string requestId, TokenUsage usage, decimal costUsd);
+
+    /// <summary>Ends a lease for a request that never reached a backend: everything reserved is returned. Idempotent.</summary>
+    [Alias("Release")]
+    Task ReleaseAsync(string requestId);
+
+    /// <summary>Keeps leases of long-running requests alive.</summary>
+    [Alias("Renew")]
+    Task RenewAsync(string[] requestIds);
+
+    /// <summary>The state of the limiter, for admin and tests: in-flight leases and quota use.</summary>
+    [Alias("GetState")]
+    Task<LimiterState> GetStateAsync();
+}

@@ -13,6 +13,9 @@ internal sealed class BenchRunner(BenchSettings settings)
 {
     private const int AzuriteTablePort = 10002;
 
+    /// <summary>True once this run started Azurite through the script, so it also stops it.</summary>
+    private bool _azuriteStarted;
+
     public async Task<int> RunAsync()
     {
         var wall = Stopwatch.StartNew();
@@ -23,7 +26,6 @@ internal sealed class BenchRunner(BenchSettings settings)
         var dotnet = DotnetHost();
         using var client = BenchHttpClient.Create();
         var registry = new ChildProcessRegistry();
-        var azuriteStarted = false;
         try
         {
             var ct = registry.Shutdown;
@@ -66,7 +68,6 @@ internal sealed class BenchRunner(BenchSettings settings)
 
             var measureStart = Stopwatch.StartNew();
             await StartGatewaysAsync(run, launcher, upstreamRoot, gatewayTargets, buildFailure, client, ct);
-            azuriteStarted = run.Notes.Any(n => n.StartsWith("Azurite started", StringComparison.Ordinal));
 
             foreach (var target in run.Targets.Where(t => t.Ready))
             {
@@ -133,7 +134,7 @@ internal sealed class BenchRunner(BenchSettings settings)
         finally
         {
             await registry.DisposeAsync();
-            if (azuriteStarted)
+            if (_azuriteStarted)
             {
                 await AzuriteScript.RunAsync(settings.RepoRoot, "stop", Path.Combine(runDirectory, "azurite"));
             }
@@ -236,11 +237,14 @@ internal sealed class BenchRunner(BenchSettings settings)
             return "Azurite does not answer on 127.0.0.1:10002 (start it, or pass --azurite to use deploy/local/azurite.sh)";
         }
 
+        Console.WriteLine("starting Azurite with deploy/local/azurite.sh…");
         var failure = await AzuriteScript.RunAsync(settings.RepoRoot, "start", Path.Combine(run.RunDirectory, "azurite"));
         if (failure is not null)
         {
             return failure;
         }
+
+        _azuriteStarted = true;
 
         for (var i = 0; i < 50 && !cancellationToken.IsCancellationRequested; i++)
         {

@@ -19,6 +19,19 @@ internal sealed record MachineInfo(int Cores, string CpuModel, double MemoryGiB,
             DateTimeOffset.UtcNow);
     }
 
+    /// <summary>The 1, 5 and 15 minute load averages: other work on the machine skews every figure.</summary>
+    public static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+
     private static string ReadCpuModel()
     {
         try

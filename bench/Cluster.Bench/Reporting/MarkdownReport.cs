@@ -24,6 +24,10 @@ internal static class MarkdownReport
         md.AppendLine(Invariant($"| CPU | {m.CpuModel}, {m.Cores} cores |"));
         md.AppendLine(Invariant($"| memory | {m.MemoryGiB:0.0} GiB |"));
         md.AppendLine(Invariant($"| OS, runtime | {m.Os}, {m.Runtime} |"));
+        var busy = double.TryParse(run.LoadAtStart.Split(' ')[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var load1) && load1 > m.Cores
+            ? " — **the machine was busy with other work when the run started: absolute figures are depressed, compare rows only**"
+            : string.Empty;
+        md.AppendLine($"| load average (1/5/15 min) | at start {run.LoadAtStart}; at end {run.LoadAtEnd}{busy} |");
         if (s.LoadRounds)
         {
             md.AppendLine(Invariant($"| closed loop | {s.Rounds} rounds × {s.RoundDuration.TotalSeconds:0.#} s per cell, warm-up {s.WarmupDuration.TotalSeconds:0.#} s per target and kind, c=16 |"));

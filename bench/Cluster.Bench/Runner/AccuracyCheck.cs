@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using Cluster.Bench.Gateway;
 using Cluster.Bench.Upstream;
+using Cluster.Bench.Reporting;
 
 namespace Cluster.Bench.Runner;
 
@@ -26,7 +27,7 @@ internal sealed class AccuracyCheck(HttpClient client, FakeUpstreamClient upstre
         var firstStart = Stopwatch.GetTimestamp();
         var first = await BurstAsync("burst 1", gateway, 0, cancellationToken);
         bursts.Add(first);
-        Console.WriteLine(Describe(first, limit));
+        Progress.Line(Describe(first, limit));
         if (first.Ok == 0 && first.Rejected == 0)
         {
             return new AccuracyResult(limit, bursts, $"no request was answered 200 or 429: {first.OtherError}");
@@ -45,7 +46,7 @@ internal sealed class AccuracyCheck(HttpClient client, FakeUpstreamClient upstre
 
         wait = wait > MaximumWait ? MaximumWait : wait;
         var remaining = wait - Stopwatch.GetElapsedTime(firstStart);
-        Console.WriteLine($"accuracy: waiting {remaining.TotalSeconds:0} s for the window to pass (Retry-After {first.RetryAfterSeconds?.ToString("0.#", CultureInfo.InvariantCulture) ?? "absent"})…");
+        Progress.Line($"accuracy: waiting {remaining.TotalSeconds:0} s for the window to pass (Retry-After {first.RetryAfterSeconds?.ToString("0.#", CultureInfo.InvariantCulture) ?? "absent"})…");
         if (remaining > TimeSpan.Zero)
         {
             await Task.Delay(remaining, cancellationToken);
@@ -53,7 +54,7 @@ internal sealed class AccuracyCheck(HttpClient client, FakeUpstreamClient upstre
 
         var second = await BurstAsync("burst 2, next window", gateway, Stopwatch.GetElapsedTime(firstStart).TotalSeconds, cancellationToken);
         bursts.Add(second);
-        Console.WriteLine(Describe(second, limit));
+        Progress.Line(Describe(second, limit));
         return new AccuracyResult(limit, bursts, null);
     }
 

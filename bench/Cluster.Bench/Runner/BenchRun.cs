@@ -31,6 +31,10 @@ internal sealed class BenchRun(BenchSettings settings, MachineInfo machine, stri
 
     public long? ClientPeakRssBytes { get; set; }
 
+    public string LoadAtStart { get; } = MachineInfo.LoadAverage();
+
+    public string LoadAtEnd { get; set; } = "unknown";
+
     public TimeSpan WallTime { get; set; }
 
     public TimeSpan MeasuringTime { get; set; }

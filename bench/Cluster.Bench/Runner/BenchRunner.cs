@@ -21,7 +21,7 @@ internal sealed class BenchRunner(BenchSettings settings)
         var wall = Stopwatch.StartNew();
         var runDirectory = Directory.CreateTempSubdirectory("cluster-bench-").FullName;
         var run = new BenchRun(settings, MachineInfo.Collect(settings.RepoRoot), runDirectory);
-        Console.WriteLine($"cluster bench, {settings.Mode} mode, commit {run.Machine.Commit}; logs and configs in {runDirectory}");
+        Progress.Line($"cluster bench, {settings.Mode} mode, commit {run.Machine.Commit}; logs and configs in {runDirectory}");
 
         var dotnet = DotnetHost();
         using var client = BenchHttpClient.Create();
@@ -55,7 +55,7 @@ internal sealed class BenchRunner(BenchSettings settings)
             {
                 if (settings.Build)
                 {
-                    Console.WriteLine("building api/ and silo/ (Release)…");
+                    Progress.Line("building api/ and silo/ (Release)…");
                     var build = Stopwatch.StartNew();
                     buildFailure = await launcher.BuildAsync(ct);
                     run.Notes.Add(buildFailure ?? string.Create(CultureInfo.InvariantCulture, $"gateway built in {build.Elapsed.TotalSeconds:0} s (`dotnet build -c Release` of api/ and silo/)"));
@@ -74,7 +74,7 @@ internal sealed class BenchRunner(BenchSettings settings)
                 await TargetProbe.ProbeAsync(client, target, ct);
                 if (target.Failure is not null)
                 {
-                    Console.WriteLine($"{target.Name}: FAILED probe: {target.Failure}");
+                    Progress.Line($"{target.Name}: FAILED probe: {target.Failure}");
                 }
 
                 if (target.Metrics is not null && target.Ready)
@@ -89,7 +89,7 @@ internal sealed class BenchRunner(BenchSettings settings)
             var ready = run.Targets.Where(t => t.Ready).ToList();
             if (settings.LoadRounds)
             {
-                Console.WriteLine($"measuring {string.Join(", ", ready.Select(t => t.Name))}; {settings.Rounds} rounds × {settings.RoundDuration.TotalSeconds:0.#} s per cell");
+                Progress.Line($"measuring {string.Join(", ", ready.Select(t => t.Name))}; {settings.Rounds} rounds × {settings.RoundDuration.TotalSeconds:0.#} s per cell");
                 var closed = new ClosedLoopPhase(run, load, upstream);
                 await closed.WarmUpAsync(ready, ct);
                 await closed.RunAsync(ready, ct);
@@ -119,6 +119,7 @@ internal sealed class BenchRunner(BenchSettings settings)
             }
 
             run.MeasuringTime = measureStart.Elapsed;
+            run.LoadAtEnd = MachineInfo.LoadAverage();
             foreach (var child in registry.All())
             {
                 child.PeakRssBytes();
@@ -189,7 +190,7 @@ internal sealed class BenchRunner(BenchSettings settings)
             if (cluster && clusterUnavailable is not null)
             {
                 target.Failure = "skipped: " + clusterUnavailable;
-                Console.WriteLine($"{name}: {target.Failure}");
+                Progress.Line($"{name}: {target.Failure}");
                 continue;
             }
 
@@ -213,12 +214,12 @@ internal sealed class BenchRunner(BenchSettings settings)
                 target.BaseUri = instance.BaseUri;
                 target.Processes.AddRange(instance.Processes);
                 target.Metrics = new GatewayMetricsProbe(metricsClient, instance.MetricsUri);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{target.Name}: ready in {started.Elapsed.TotalSeconds:0.0} s at {instance.BaseUri}"));
+                Progress.Line(string.Create(CultureInfo.InvariantCulture, $"{target.Name}: ready in {started.Elapsed.TotalSeconds:0.0} s at {instance.BaseUri}"));
             }
             catch (InvalidOperationException ex)
             {
                 target.Failure = ex.Message;
-                Console.WriteLine($"{target.Name}: FAILED to start: {ex.Message}");
+                Progress.Line($"{target.Name}: FAILED to start: {ex.Message}");
             }
         }
     }
@@ -237,7 +238,7 @@ internal sealed class BenchRunner(BenchSettings settings)
             return "Azurite does not answer on 127.0.0.1:10002 (start it, or pass --azurite to use deploy/local/azurite.sh)";
         }
 
-        Console.WriteLine("starting Azurite with deploy/local/azurite.sh…");
+        Progress.Line("starting Azurite with deploy/local/azurite.sh…");
         var failure = await AzuriteScript.RunAsync(settings.RepoRoot, "start", Path.Combine(run.RunDirectory, "azurite"));
         if (failure is not null)
         {
@@ -281,7 +282,7 @@ internal sealed class BenchRunner(BenchSettings settings)
         {
             var config = GatewayConfigFile.Write(runDirectory, "accuracy", GatewayConfigFile.Build(upstreamRoot, variant));
             gateway = await launcher.StartSingleAsync("gateway-accuracy", variant, config, cancellationToken);
-            Console.WriteLine($"accuracy: tenant limited to {variant.Rpm} requests/minute, bursts of {AccuracyCheck.BurstSize} concurrent requests");
+            Progress.Line($"accuracy: tenant limited to {variant.Rpm} requests/minute, bursts of {AccuracyCheck.BurstSize} concurrent requests");
             return await new AccuracyCheck(client, upstream).RunAsync(gateway, cancellationToken);
         }
         catch (InvalidOperationException ex)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Cluster.Bench.Load;
 using Cluster.Bench.Upstream;
+using Cluster.Bench.Reporting;
 
 namespace Cluster.Bench.Runner;
 
@@ -14,6 +15,7 @@ internal sealed class ClosedLoopPhase(BenchRun run, LoadGenerator load, FakeUpst
 
     public async Task WarmUpAsync(IReadOnlyList<BenchTarget> targets, CancellationToken cancellationToken)
     {
+        Progress.Line($"warming up each target, c={WarmupConcurrency}, {run.Settings.WarmupDuration.TotalSeconds:0.#} s non-streamed and streamed…");
         foreach (var target in targets)
         {
             foreach (var stream in new[] { false, true })
@@ -21,7 +23,7 @@ internal sealed class ClosedLoopPhase(BenchRun run, LoadGenerator load, FakeUpst
                 var result = await load.RunClosedLoopAsync(target.Profile(stream), WarmupConcurrency, run.Settings.WarmupDuration, cancellationToken);
                 if (result.Errors > 0)
                 {
-                    Console.WriteLine($"warm-up {target.Name} {(stream ? "streamed" : "non-streamed")}: {result.Errors} errors, first: {result.FirstError}");
+                    Progress.Line($"warm-up {target.Name} {(stream ? "streamed" : "non-streamed")}: {result.Errors} errors, first: {result.FirstError}");
                 }
             }
         }
@@ -41,7 +43,7 @@ internal sealed class ClosedLoopPhase(BenchRun run, LoadGenerator load, FakeUpst
                         var key = new CellKey(target.Name, stream, concurrency);
                         var cell = await MeasureAsync(target, key, cancellationToken);
                         run.Add(key, cell);
-                        Console.WriteLine(Describe(round, key, cell));
+                        Progress.Line(Describe(round, key, cell));
                     }
                 }
             }

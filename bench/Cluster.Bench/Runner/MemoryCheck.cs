@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Cluster.Bench.Load;
+using Cluster.Bench.Reporting;
 
 namespace Cluster.Bench.Runner;
 
@@ -16,7 +17,7 @@ internal sealed class MemoryCheck(BenchRun run, LoadGenerator load)
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var started = Stopwatch.GetTimestamp();
         var sampler = SampleAsync(stop.Token);
-        Console.WriteLine($"memory check: {target.Name}, c={Concurrency}, {settings.MemoryCheckDuration.TotalSeconds:0} s, RSS every {settings.MemorySampleInterval.TotalSeconds:0} s…");
+        Progress.Line($"memory check: {target.Name}, c={Concurrency}, {settings.MemoryCheckDuration.TotalSeconds:0} s, RSS every {settings.MemorySampleInterval.TotalSeconds:0} s…");
         RoundResult result;
         try
         {
@@ -31,7 +32,7 @@ internal sealed class MemoryCheck(BenchRun run, LoadGenerator load)
         Sample();
         foreach (var trace in traces)
         {
-            Console.WriteLine(string.Create(
+            Progress.Line(string.Create(
                 CultureInfo.InvariantCulture,
                 $"memory check {trace.Process}: first {trace.Samples.FirstOrDefault().RssMiB:0} MiB, last {trace.Samples.LastOrDefault().RssMiB:0} MiB, slope {trace.SlopeMiBPerMinute:0.0} MiB/min"));
         }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Cluster.Bench.Load;
+using Cluster.Bench.Reporting;
 
 namespace Cluster.Bench.Runner;
 
@@ -25,7 +26,7 @@ internal sealed class OpenLoopPhase(BenchRun run, LoadGenerator load)
             {
                 var result = await load.RunOpenLoopAsync(target.Profile(stream: false), rate, settings.OpenLoopDuration, cancellationToken);
                 results[target.Name].Add(result);
-                Console.WriteLine(string.Create(
+                Progress.Line(string.Create(
                     CultureInfo.InvariantCulture,
                     $"open loop round {round} {target.Name,-15} rate {rate:0}/s achieved {result.Throughput:0}/s  p50 {result.Latency?.P50:0.00} ms  p99 {result.Latency?.P99:0.00} ms  errors {result.Errors}"));
             }

@@ -69,22 +69,8 @@ internal sealed class BenchRunner(BenchSettings settings)
             var measureStart = Stopwatch.StartNew();
             await StartGatewaysAsync(run, launcher, upstreamRoot, gatewayTargets, buildFailure, client, ct);
 
-            foreach (var target in run.Targets.Where(t => t.Ready))
-            {
-                await TargetProbe.ProbeAsync(client, target, ct);
-                if (target.Failure is not null)
-                {
-                    Progress.Line($"{target.Name}: FAILED probe: {target.Failure}");
-                }
-
-                if (target.Metrics is not null && target.Ready)
-                {
-                    await target.Metrics.CalibrateAsync(ct);
-                    run.Notes.Add(
-                        $"{target.Name} /metrics: allocations from `{target.Metrics.AllocationMetric ?? "(none found)"}`, grain calls from `{target.Metrics.GrainCallMetric ?? "(none found)"}`"
-                        + string.Create(CultureInfo.InvariantCulture, $"; one scrape allocates ~{target.Metrics.ScrapeAllocationBytes / 1024:0} KiB, taken off each round"));
-                }
-            }
+            // Targets are separate processes: probe and calibrate them all at once.
+            await Task.WhenAll(run.Targets.Where(t => t.Ready).Select(target => ProbeAsync(run, client, target, ct)));
 
             var ready = run.Targets.Where(t => t.Ready).ToList();
             if (settings.LoadRounds)
@@ -150,6 +136,27 @@ internal sealed class BenchRunner(BenchSettings settings)
         Console.WriteLine(markdown);
         Console.WriteLine($"report written to {settings.OutPath}; wall time {wall.Elapsed.TotalSeconds:0} s");
         return 0;
+    }
+
+    private static async Task ProbeAsync(BenchRun run, HttpClient client, BenchTarget target, CancellationToken cancellationToken)
+    {
+        await TargetProbe.ProbeAsync(client, target, cancellationToken);
+        if (target.Failure is not null)
+        {
+            Progress.Line($"{target.Name}: FAILED probe: {target.Failure}");
+            return;
+        }
+
+        if (target.Metrics is not null)
+        {
+            await target.Metrics.CalibrateAsync(cancellationToken);
+            var note = $"{target.Name} /metrics: allocations from `{target.Metrics.AllocationMetric ?? "(none found)"}`, grain calls from `{target.Metrics.GrainCallMetric ?? "(none found)"}`"
+                + string.Create(CultureInfo.InvariantCulture, $"; one scrape allocates ~{target.Metrics.ScrapeAllocationBytes / 1024:0} KiB, taken off each round");
+            lock (run.Notes)
+            {
+                run.Notes.Add(note);
+            }
+        }
     }
 
     private async Task StartGatewaysAsync(

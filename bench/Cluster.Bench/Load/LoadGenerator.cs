@@ -37,52 +37,76 @@ internal sealed class LoadGenerator(RequestSender sender)
     /// Requests scheduled every 1/<paramref name="ratePerSecond"/> s whatever the answers do; each
     /// latency counts from the scheduled time, so a slow server's queue shows in the figures.
     /// </summary>
-    public async Task<RoundResult> RunOpenLoopAsync(RequestProfile profile, double ratePerSecond, TimeSpan duration, CancellationToken cancellationToken)
+    public async Task<OpenLoopResult> RunOpenLoopAsync(RequestProfile profile, double ratePerSecond, TimeSpan duration, CancellationToken cancellationToken)
     {
         var recorder = new OutcomeRecorder();
         var gate = new Lock();
         var inFlight = 0;
         var dropped = 0;
         var pending = new List<Task>();
+        var lags = new List<long>();
         var interval = Stopwatch.Frequency / ratePerSecond;
         var start = Stopwatch.GetTimestamp();
         var end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        for (long i = 0; ; i++)
+
+        // The schedule runs on a thread of its own that sleeps in microseconds: the runtime's
+        // timers (Task.Delay) fire in steps of several ms here, which would bunch the requests.
+        var scheduled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var scheduler = new Thread(() =>
         {
-            var due = start + (long)(i * interval);
-            if (due >= end)
+            try
             {
-                break;
-            }
+                for (long i = 0; !cancellationToken.IsCancellationRequested; i++)
+                {
+                    var due = start + (long)(i * interval);
+                    if (due >= end)
+                    {
+                        break;
+                    }
 
-            var wait = due - Stopwatch.GetTimestamp();
-            if (wait > Stopwatch.Frequency / 1000)
+                    WaitUntil(due);
+                    lags.Add(Stopwatch.GetTimestamp() - due);
+                    if (Volatile.Read(ref inFlight) >= OpenLoopMaxInFlight)
+                    {
+                        dropped++;
+                        continue;
+                    }
+
+                    Interlocked.Increment(ref inFlight);
+                    pending.Add(SendOneAsync(due));
+                }
+
+                scheduled.SetResult();
+            }
+            catch (Exception ex)
             {
-                // Timer granularity is about 1 ms; requests that fall due meanwhile go out together,
-                // each still timed from its own due time.
-                await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency), cancellationToken);
+                scheduled.SetException(ex);
             }
-
-            if (Volatile.Read(ref inFlight) >= OpenLoopMaxInFlight)
+        })
+        {
+            IsBackground = true,
+            Name = "open-loop schedule",
+            Priority = ThreadPriority.AboveNormal,
+        };
+        scheduler.Start();
+        await scheduled.Task;
+        await Task.WhenAll(pending);
+        cancellationToken.ThrowIfCancellationRequested();
+        var result = RoundResult.Merge([recorder], Stopwatch.GetTimestamp() - start);
+        if (dropped > 0)
+        {
+            result = result with
             {
-                dropped++;
-                continue;
-            }
-
-            Interlocked.Increment(ref inFlight);
-            pending.Add(SendOneAsync(due));
+                Errors = result.Errors + dropped,
+                FirstError = result.FirstError ?? $"{dropped} requests not sent: {OpenLoopMaxInFlight} already in flight",
+            };
         }
 
-        await Task.WhenAll(pending);
-        var result = RoundResult.Merge([recorder], Stopwatch.GetTimestamp() - start);
-        return dropped == 0 ? result : result with
-        {
-            Errors = result.Errors + dropped,
-            FirstError = result.FirstError ?? $"{dropped} requests not sent: {OpenLoopMaxInFlight} already in flight",
-        };
+        return new OpenLoopResult(result, Percentiles.FromTicks(lags));
 
         async Task SendOneAsync(long due)
         {
+            // Off the schedule thread at once: it must not wait for the request to be written.
             await Task.Yield();
             var outcome = await sender.SendAsync(profile, due, cancellationToken);
             Interlocked.Decrement(ref inFlight);
@@ -90,6 +114,16 @@ internal sealed class LoadGenerator(RequestSender sender)
             {
                 recorder.Add(outcome);
             }
+        }
+    }
+
+    /// <summary>Sleeps until the due time with microsecond resolution (usleep overshoots by ~0.06 ms), never spins.</summary>
+    private static void WaitUntil(long due)
+    {
+        var remaining = due - Stopwatch.GetTimestamp();
+        if (remaining > 0)
+        {
+            PreciseSleep.For(remaining * 1_000_000 / Stopwatch.Frequency);
         }
     }
 }

@@ -192,8 +192,8 @@ internal static class MarkdownReport
 
         var direct = run.OpenLoop.Find(o => o.Target == Baseline);
         md.AppendLine(Invariant($"## Open loop, constant rate {run.OpenLoop[0].Rate:0} req/s (latency from the scheduled send time)")).AppendLine();
-        md.AppendLine("| target | achieved req/s | p50 ms | p90 ms | p99 ms | +p50 ms | +p99 ms | errors |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("| target | achieved req/s | p50 ms | p90 ms | p99 ms | +p50 ms | +p99 ms | errors | send lag p99 ms |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var o in run.OpenLoop)
         {
             var isBaseline = o.Target == Baseline;
@@ -203,7 +203,8 @@ internal static class MarkdownReport
                 Ms(o.P50), Ms(o.P90), Ms(o.P99),
                 isBaseline ? None : Added(o.P50 - direct?.P50),
                 isBaseline ? None : Added(o.P99 - direct?.P99),
-                (o.Errors == 0 ? "0" : Invariant($"{o.Errors}/{o.Requests}: {Cell(o.FirstError)}")) + " |",
+                o.Errors == 0 ? "0" : Invariant($"{o.Errors}/{o.Requests}: {Cell(o.FirstError)}"),
+                Ms(o.SendLagP99) + " |",
             ]));
         }
 

@@ -19,22 +19,23 @@ internal sealed class OpenLoopPhase(BenchRun run, LoadGenerator load)
             return;
         }
 
-        var results = targets.ToDictionary(t => t.Name, _ => new List<RoundResult>());
+        var results = targets.ToDictionary(t => t.Name, _ => new List<OpenLoopResult>());
         for (var round = 1; round <= settings.OpenLoopRounds; round++)
         {
             foreach (var target in targets)
             {
-                var result = await load.RunOpenLoopAsync(target.Profile(stream: false), rate, settings.OpenLoopDuration, cancellationToken);
-                results[target.Name].Add(result);
+                var open = await load.RunOpenLoopAsync(target.Profile(stream: false), rate, settings.OpenLoopDuration, cancellationToken);
+                results[target.Name].Add(open);
+                var result = open.Result;
                 Progress.Line(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"open loop round {round} {target.Name,-15} rate {rate:0}/s achieved {result.Throughput:0}/s  p50 {result.Latency?.P50:0.00} ms  p99 {result.Latency?.P99:0.00} ms  errors {result.Errors}"));
+                    $"open loop round {round} {target.Name,-15} rate {rate:0}/s achieved {result.Throughput:0}/s  p50 {result.Latency?.P50:0.00} ms  p99 {result.Latency?.P99:0.00} ms  errors {result.Errors}  send lag p99 {open.SendLag?.P99:0.00} ms"));
             }
         }
 
         foreach (var target in targets)
         {
-            var rounds = results[target.Name];
+            var rounds = results[target.Name].Select(r => r.Result).ToList();
             run.OpenLoop.Add(new OpenLoopSummary(
                 target.Name,
                 rate,
@@ -45,7 +46,8 @@ internal sealed class OpenLoopPhase(BenchRun run, LoadGenerator load)
                 Median.Of(rounds.Select(r => r.Latency?.P99)),
                 rounds.Sum(r => r.Total),
                 rounds.Sum(r => r.Errors),
-                rounds.Select(r => r.FirstError).FirstOrDefault(e => e is not null)));
+                rounds.Select(r => r.FirstError).FirstOrDefault(e => e is not null),
+                Median.Of(results[target.Name].Select(r => r.SendLag?.P99))));
         }
     }
 

@@ -11,4 +11,5 @@ internal sealed record OpenLoopSummary(
     double? P99,
     int Requests,
     int Errors,
-    string? FirstError);
+    string? FirstError,
+    double? SendLagP99);

@@ -1,63 +1,120 @@
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Threading.Channels;
+using Cluster.Grains.Completions;
 using Cluster.Grains.Errors;
 using Cluster.Grains.Models;
 using Cluster.Grains.Providers;
 using Cluster.Grains.Routing;
+using Cluster.Grains.Sessions;
 using Microsoft.Extensions.Logging;
-
-using Cluster.Grains.Completions;
 
 namespace Cluster.Grains.Relay;
 
 /// <summary>
-/// Relays one request to a backend: picks deployments in routing order, fails over before the
-/// first byte, enforces the deployment's timeouts, rewrites model names, and pumps streams. Runs
-/// off the grain scheduler (it touches no grain state), so its awaits do not return to it.
+/// Relays one request to a backend: admits it against its tenant's limits, picks deployments in
+/// routing order (skipping full ones), fails over before the first byte, enforces the deployment's
+/// timeouts, rewrites model names, pumps streams, and settles usage in the ledger and the limiters
+/// before the response completes. Runs off the grain scheduler (it touches no grain state).
 /// </summary>
 internal sealed partial class CompletionRelay(
     ModelCatalogView catalog,
     ProviderSet providers,
     DeploymentBalancer balancer,
-    TimeProvider time,
+    RelayServices services,
+    Microsoft.Extensions.Options.IOptions<RoutingOptions> routing,
     ILogger<CompletionRelay> logger)
 {
+    private readonly RoutingOptions _routing = routing.Value;
+
     private const int StreamBuffer = 256;
+    private static readonly TokenUsage NoUsage = new(0, 0, 0, null, null, Estimated: false);
+
+    private TimeProvider Time => services.Time;
 
     public async Task<CompletionResult> CompleteAsync(CompletionRequest request, CancellationToken cancellationToken)
     {
+        var account = new RequestAccount(request, services, Time.GetTimestamp());
         var models = await CandidatesAsync(request).ConfigureAwait(false);
+        await account.AdmitAsync(models[0]).ConfigureAwait(false);
         var failures = new AttemptFailures();
-        foreach (var (model, deployment) in Attempts(models))
+        (ModelDefinition Model, DeploymentDefinition Deployment)? last = null;
+        try
         {
-            using var lease = balancer.Acquire(deployment);
-            using var total = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            total.CancelAfter(deployment.Timeouts.Total);
-            var call = new UpstreamCall(model, deployment, request);
-            try
+            var plan = await PlanAsync(models, request).ConfigureAwait(false);
+            var attempts = 0;
+            foreach (var (model, deployment) in plan.Attempts)
             {
-                var body = await providers.For(deployment).CompleteAsync(call, total.Token).ConfigureAwait(false);
-                var rewritten = ResponseRewriter.Rewrite(body, ClientModelToken(request, model), out var facts);
-                return new CompletionResult(rewritten, facts.Usage ?? Estimate(request, facts), deployment.Id);
-            }
-            catch (GatewayException ex) when (IsRetryable(ex))
-            {
-                LogAttemptFailed(logger, request.RequestId, deployment.Id, ex.Code, ex.Message);
-                failures.Add(ex);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                LogAttemptFailed(logger, request.RequestId, deployment.Id, GatewayErrorCode.UpstreamTimeout, "total timeout");
-                failures.Add(new GatewayException(GatewayErrorCode.UpstreamTimeout, $"The backend of deployment '{deployment.Id}' did not answer within {deployment.Timeouts.Total.TotalSeconds:0.#} s."));
-            }
-        }
+                if (await account.TryTakeDeploymentAsync(model, deployment).ConfigureAwait(false) is { } full)
+                {
+                    failures.Add(full);
+                    continue;
+                }
 
-        throw failures.Final(request.Model);
+                if (!await BeforeAttemptAsync(attempts++, cancellationToken).ConfigureAwait(false))
+                {
+                    await account.LeaveDeploymentAsync().ConfigureAwait(false);
+                    break;
+                }
+
+                last = (model, deployment);
+                using var lease = balancer.Acquire(deployment);
+                using var total = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                total.CancelAfter(deployment.Timeouts.Total);
+                try
+                {
+                    var body = await providers.For(deployment).CompleteAsync(new UpstreamCall(model, deployment, request), total.Token).ConfigureAwait(false);
+                    var modelToken = ClientModelToken(request, model);
+                    var rewritten = ResponseRewriter.Rewrite(body, modelToken, out var facts);
+                    var usage = facts.Usage ?? EstimateFromBody(account, body, modelToken);
+                    lease.Succeeded();
+                    await Task.WhenAll(
+                        account.SettleAsync(model, deployment.Id, usage, "ok"),
+                        plan.ConfirmAsync(model, deployment)).ConfigureAwait(false);
+                    return new CompletionResult(rewritten, usage, deployment.Id, account.Limits);
+                }
+                catch (GatewayException ex) when (IsRetryable(ex))
+                {
+                    LogAttemptFailed(logger, request.RequestId, deployment.Id, ex.Code, ex.Message);
+                    lease.Failed(deployment.Id, ex.Code.ToString(), ex.Code == GatewayErrorCode.RateLimited ? ex.RetryAfter ?? TimeSpan.FromSeconds(1) : null);
+                    failures.Add(ex);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    LogAttemptFailed(logger, request.RequestId, deployment.Id, GatewayErrorCode.UpstreamTimeout, "total timeout");
+                    lease.Failed(deployment.Id, "timeout", null);
+                    failures.Add(new GatewayException(GatewayErrorCode.UpstreamTimeout, $"The backend of deployment '{deployment.Id}' did not answer within {deployment.Timeouts.Total.TotalSeconds:0.#} s."));
+                }
+
+                await account.LeaveDeploymentAsync().ConfigureAwait(false);
+            }
+
+            throw Exhausted(failures, models, request);
+        }
+        catch (Exception ex)
+        {
+            await CloseFailedAsync(account, last, ex, cancellationToken.IsCancellationRequested, null).ConfigureAwait(false);
+            if (ex is GatewayException gateway && account.Limits is { } limits && gateway.Limits is null)
+            {
+                throw new GatewayException(gateway.Code, gateway.Detail, gateway.Param)
+                {
+                    UpstreamStatus = gateway.UpstreamStatus,
+                    UpstreamBody = gateway.UpstreamBody,
+                    RetryAfter = gateway.RetryAfter,
+                    OpenAICode = gateway.OpenAICode,
+                    Limits = limits,
+                };
+            }
+
+            throw;
+        }
     }
 
     public async IAsyncEnumerable<StreamEvent> StreamAsync(CompletionRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var account = new RequestAccount(request, services, Time.GetTimestamp());
         var models = await CandidatesAsync(request).ConfigureAwait(false);
+        await account.AdmitAsync(models[0]).ConfigureAwait(false);
         var channel = Channel.CreateBounded<StreamEvent>(new BoundedChannelOptions(StreamBuffer)
         {
             SingleReader = true,
@@ -67,8 +124,8 @@ internal sealed partial class CompletionRelay(
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
         // The pump reads the backend while the caller is busy with earlier events, so events that
-        // arrive together leave in one batch; it runs on the thread pool, not the grain's scheduler.
-        var pump = Task.Run(() => PumpAsync(models, request, channel.Writer, stop.Token), CancellationToken.None);
+        // arrive together leave in one batch.
+        var pump = Task.Run(() => PumpAsync(models, request, account, channel.Writer, stop.Token), CancellationToken.None);
         try
         {
             // Completes with the pump's exception when the backend failed.
@@ -87,20 +144,38 @@ internal sealed partial class CompletionRelay(
         }
     }
 
-    private async Task PumpAsync(List<ModelDefinition> models, CompletionRequest request, ChannelWriter<StreamEvent> writer, CancellationToken cancellationToken)
+    private async Task PumpAsync(List<ModelDefinition> models, CompletionRequest request, RequestAccount account, ChannelWriter<StreamEvent> writer, CancellationToken cancellationToken)
     {
+        (ModelDefinition Model, DeploymentDefinition Deployment)? last = null;
+        var text = new StringBuilder();
         try
         {
             var failures = new AttemptFailures();
-            foreach (var (model, deployment) in Attempts(models))
+            var plan = await PlanAsync(models, request).ConfigureAwait(false);
+            var attempts = 0;
+            foreach (var (model, deployment) in plan.Attempts)
             {
+                if (await account.TryTakeDeploymentAsync(model, deployment).ConfigureAwait(false) is { } full)
+                {
+                    failures.Add(full);
+                    continue;
+                }
+
+                if (!await BeforeAttemptAsync(attempts++, cancellationToken).ConfigureAwait(false))
+                {
+                    await account.LeaveDeploymentAsync().ConfigureAwait(false);
+                    break;
+                }
+
+                last = (model, deployment);
                 var started = false;
+                TokenUsage? usage = null;
                 using var lease = balancer.Acquire(deployment);
                 using var total = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 total.CancelAfter(deployment.Timeouts.Total);
                 using var stage = CancellationTokenSource.CreateLinkedTokenSource(total.Token);
                 stage.CancelAfter(deployment.Timeouts.FirstToken);
-                var begun = time.GetTimestamp();
+                var begun = Time.GetTimestamp();
                 var modelToken = ClientModelToken(request, model);
                 try
                 {
@@ -109,27 +184,36 @@ internal sealed partial class CompletionRelay(
                     {
                         if (!started)
                         {
-                            lease.RecordFirstToken(time.GetElapsedTime(begun));
+                            lease.RecordFirstToken(Time.GetElapsedTime(begun));
                         }
 
                         stage.CancelAfter(deployment.Timeouts.Idle);
-                        var rewritten = ResponseRewriter.Rewrite(data, modelToken, out var facts);
+                        var rewritten = ResponseRewriter.Rewrite(data, modelToken, out var facts, text);
+                        usage = facts.Usage ?? usage;
                         if (facts.Usage is not null && !facts.HasChoices && request.StreamUsage != StreamUsageOption.Included)
                         {
                             // The usage chunk the gateway asked for on the client's behalf.
                             continue;
                         }
 
-                        await writer.WriteAsync(new StreamEvent(rewritten, started ? null : deployment.Id), cancellationToken).ConfigureAwait(false);
+                        await writer.WriteAsync(new StreamEvent(rewritten, started ? null : deployment.Id, started ? null : account.Limits, null), cancellationToken).ConfigureAwait(false);
                         started = true;
                     }
 
+                    // Durable before the client sees the end of the stream.
+                    usage ??= Estimate(account, text);
+                    lease.Succeeded();
+                    await Task.WhenAll(
+                        account.SettleAsync(model, deployment.Id, usage, "ok"),
+                        plan.ConfirmAsync(model, deployment)).ConfigureAwait(false);
+                    await writer.WriteAsync(new StreamEvent([], started ? null : deployment.Id, started ? null : account.Limits, usage), cancellationToken).ConfigureAwait(false);
                     writer.TryComplete();
                     return;
                 }
                 catch (GatewayException ex) when (!started && IsRetryable(ex))
                 {
                     LogAttemptFailed(logger, request.RequestId, deployment.Id, ex.Code, ex.Message);
+                    lease.Failed(deployment.Id, ex.Code.ToString(), ex.Code == GatewayErrorCode.RateLimited ? ex.RetryAfter ?? TimeSpan.FromSeconds(1) : null);
                     failures.Add(ex);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -138,6 +222,7 @@ internal sealed partial class CompletionRelay(
                         ? $"The backend of deployment '{deployment.Id}' stopped sending for longer than {deployment.Timeouts.Idle.TotalSeconds:0.#} s."
                         : $"The backend of deployment '{deployment.Id}' sent no first token within {deployment.Timeouts.FirstToken.TotalSeconds:0.#} s.");
                     LogAttemptFailed(logger, request.RequestId, deployment.Id, GatewayErrorCode.UpstreamTimeout, timeout.Message);
+                    lease.Failed(deployment.Id, "timeout", null);
                     if (started)
                     {
                         throw timeout;
@@ -145,13 +230,40 @@ internal sealed partial class CompletionRelay(
 
                     failures.Add(timeout);
                 }
+
+                await account.LeaveDeploymentAsync().ConfigureAwait(false);
             }
 
-            throw failures.Final(request.Model);
+            throw Exhausted(failures, models, request);
         }
         catch (Exception ex)
         {
+            await CloseFailedAsync(account, last, ex, cancellationToken.IsCancellationRequested, text).ConfigureAwait(false);
             writer.TryComplete(ex);
+        }
+    }
+
+    /// <summary>
+    /// Ends a request that did not complete: what reached a backend is recorded (cut-short streams
+    /// billed for the text generated, counted with the tokenizer); what never did gives its leases back.
+    /// </summary>
+    private async Task CloseFailedAsync(RequestAccount account, (ModelDefinition Model, DeploymentDefinition Deployment)? last, Exception failure, bool cancelled, StringBuilder? text)
+    {
+        try
+        {
+            if (last is not { } reached)
+            {
+                await account.ReleaseAsync().ConfigureAwait(false);
+                return;
+            }
+
+            var status = cancelled ? "cancelled" : failure is GatewayException gateway ? gateway.Code.ToString() : "error";
+            var usage = cancelled || (text is { Length: > 0 }) ? Estimate(account, text) : NoUsage;
+            await account.SettleAsync(reached.Model, reached.Deployment.Id, usage, status).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogSettleFailed(logger, ex);
         }
     }
 
@@ -176,15 +288,64 @@ internal sealed partial class CompletionRelay(
         return models;
     }
 
-    private IEnumerable<(ModelDefinition Model, DeploymentDefinition Deployment)> Attempts(List<ModelDefinition> models)
+    /// <summary>
+    /// The attempts for a request: each candidate model's usable deployments in routing order. A
+    /// session's first model puts its pinned deployment first (pinning one on the session's first
+    /// request); the session grain is asked only when there is a choice to make.
+    /// </summary>
+    private async Task<AttemptPlan> PlanAsync(List<ModelDefinition> models, CompletionRequest request)
     {
-        foreach (var model in models)
+        var attempts = new List<(ModelDefinition, DeploymentDefinition)>();
+        ISessionGrain? session = null;
+        string? pinned = null;
+        for (var m = 0; m < models.Count; m++)
         {
-            foreach (var deployment in balancer.Order(model))
+            var order = balancer.Order(models[m]);
+            if (m == 0 && request.SessionId is { } sessionId && order.Count > 1)
             {
-                yield return (model, deployment);
+                session = services.Grains.GetGrain<ISessionGrain>(ISessionGrain.KeyOf(request.Caller.Tenant, sessionId));
+                pinned = await session.PinAsync(models[0].Name, [.. order.Select(d => d.Id)]).ConfigureAwait(false);
+                order = [.. order.Where(d => d.Id == pinned), .. order.Where(d => d.Id != pinned)];
+            }
+
+            foreach (var deployment in order)
+            {
+                attempts.Add((models[m], deployment));
             }
         }
+
+        return new AttemptPlan(attempts, models[0], session, pinned);
+    }
+
+    /// <summary>Waits before a retry (backoff doubling from <c>Routing:RetryBackoffMs</c>); false when the attempts are used up.</summary>
+    private async Task<bool> BeforeAttemptAsync(int attempt, CancellationToken cancellationToken)
+    {
+        if (attempt >= _routing.MaxAttempts)
+        {
+            return false;
+        }
+
+        if (attempt > 0 && _routing.RetryBackoffMs > 0)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(_routing.RetryBackoffMs * (1 << Math.Min(attempt - 1, 6))), services.Time, cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    private GatewayException Exhausted(AttemptFailures failures, List<ModelDefinition> models, CompletionRequest request)
+    {
+        var final = failures.Final(request.Model);
+        if (final.Code == GatewayErrorCode.NoHealthyDeployment)
+        {
+            var wait = models.Select(balancer.CooldownRemaining).Where(w => w is not null).Min();
+            return new GatewayException(GatewayErrorCode.NoHealthyDeployment, $"Every deployment of '{request.RequestedModel}' is out of service for now; try again shortly.")
+            {
+                RetryAfter = wait ?? TimeSpan.FromSeconds(1),
+            };
+        }
+
+        return final;
     }
 
     /// <summary>Responses name the model the client asked for, or the fallback that served it.</summary>
@@ -194,13 +355,24 @@ internal sealed partial class CompletionRelay(
     private static bool IsRetryable(GatewayException exception) =>
         exception.Code is GatewayErrorCode.UpstreamFailed or GatewayErrorCode.UpstreamTimeout or GatewayErrorCode.RateLimited or GatewayErrorCode.NoHealthyDeployment;
 
-    private static TokenUsage Estimate(CompletionRequest request, ResponseFacts facts)
+    /// <summary>Usage the backend did not report, counted with the tokenizer and marked estimated.</summary>
+    private TokenUsage Estimate(RequestAccount account, StringBuilder? text)
     {
-        // The backend reported no usage: about four bytes of text per token.
-        var completion = (facts.ContentChars + 3) / 4;
-        return new TokenUsage(request.PromptTokens, completion, request.PromptTokens + completion, null, null, Estimated: true);
+        var completion = text is { Length: > 0 } ? services.Tokens.Count(text.ToString()) : 0;
+        var prompt = account.PromptTokens;
+        return new TokenUsage(prompt, completion, prompt + completion, null, null, Estimated: true);
+    }
+
+    private TokenUsage EstimateFromBody(RequestAccount account, byte[] body, byte[] modelToken)
+    {
+        var text = new StringBuilder();
+        ResponseRewriter.Rewrite(body, modelToken, out _, text);
+        return Estimate(account, text);
     }
 
     [LoggerMessage(10, LogLevel.Warning, "Request {RequestId}: deployment {DeploymentId} failed with {Code}: {Reason}")]
     private static partial void LogAttemptFailed(ILogger logger, string requestId, string deploymentId, GatewayErrorCode code, string reason);
+
+    [LoggerMessage(11, LogLevel.Error, "Settling a failed request's usage failed")]
+    private static partial void LogSettleFailed(ILogger logger, Exception exception);
 }

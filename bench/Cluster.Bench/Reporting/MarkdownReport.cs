@@ -257,12 +257,12 @@ internal static class MarkdownReport
             return;
         }
 
-        md.AppendLine("| burst | started at s | admitted (at upstream) | admitted / limit | 200 | 429 | other | Retry-After on every 429 | max Retry-After s | x-ratelimit-reset-requests |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---|---:|---|");
+        md.AppendLine("| burst | started at s | all answered in s | admitted (at upstream) | admitted / limit | 200 | 429 | other | Retry-After on every 429 | max Retry-After s | x-ratelimit-reset-requests |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---|");
         foreach (var b in accuracy.Bursts)
         {
             md.AppendLine(Invariant(
-                $"| {b.Label} | {b.WaitedBeforeSeconds:0} | {b.Admitted} | **{(double)b.Admitted / accuracy.Limit:0.00}** | {b.Ok} | {b.Rejected} | {(b.OtherErrors == 0 ? "0" : $"{b.OtherErrors}: {Cell(b.OtherError)}")} | {(b.Rejected == 0 ? None : b.RetryAfterOnEvery429 ? "yes" : "no")} | {(b.RetryAfterSeconds is { } r ? r.ToString("0.#", CultureInfo.InvariantCulture) : None)} | {Cell(b.ResetRequests)} |"));
+                $"| {b.Label} | {b.WaitedBeforeSeconds:0} | {b.DurationSeconds:0.0} | {b.Admitted} | **{(double)b.Admitted / accuracy.Limit:0.00}** | {b.Ok} | {b.Rejected} | {(b.OtherErrors == 0 ? "0" : $"{b.OtherErrors}: {Cell(b.OtherError)}")} | {(b.Rejected == 0 ? None : b.RetryAfterOnEvery429 ? "yes" : "no")} | {(b.RetryAfterSeconds is { } r ? r.ToString("0.#", CultureInfo.InvariantCulture) : None)} | {Cell(b.ResetRequests)} |"));
         }
 
         md.AppendLine();

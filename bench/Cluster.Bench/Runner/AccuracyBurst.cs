@@ -12,4 +12,5 @@ internal sealed record AccuracyBurst(
     double? RetryAfterSeconds,
     string? ResetRequests,
     bool RetryAfterOnEvery429,
-    double WaitedBeforeSeconds);
+    double WaitedBeforeSeconds,
+    double DurationSeconds);

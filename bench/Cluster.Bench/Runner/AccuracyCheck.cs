@@ -63,13 +63,14 @@ internal sealed class AccuracyCheck(HttpClient client, FakeUpstreamClient upstre
 
     public static string Describe(AccuracyBurst burst, long limit) => string.Create(
         CultureInfo.InvariantCulture,
-        $"accuracy {burst.Label}: sent {burst.Sent}, admitted at upstream {burst.Admitted}, admitted/limit {(double)burst.Admitted / limit:0.00}, 200 {burst.Ok}, 429 {burst.Rejected}, other {burst.OtherErrors}");
+        $"accuracy {burst.Label}: sent {burst.Sent}, admitted at upstream {burst.Admitted}, admitted/limit {(double)burst.Admitted / limit:0.00}, 200 {burst.Ok}, 429 {burst.Rejected}, other {burst.OtherErrors}, all answered in {burst.DurationSeconds:0.0} s");
 
     private async Task<AccuracyBurst> BurstAsync(string label, GatewayInstance gateway, double waited, CancellationToken cancellationToken)
     {
         await upstream.ResetAsync(cancellationToken);
         var uri = new Uri(gateway.BaseUri, "chat/completions");
         var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var began = Stopwatch.GetTimestamp();
         var sends = Enumerable.Range(0, BurstSize).Select(async _ =>
         {
             await start.Task;
@@ -77,6 +78,7 @@ internal sealed class AccuracyCheck(HttpClient client, FakeUpstreamClient upstre
         }).ToArray();
         start.SetResult();
         var outcomes = await Task.WhenAll(sends);
+        var duration = Stopwatch.GetElapsedTime(began).TotalSeconds;
 
         // Let requests the gateway admitted but had not yet forwarded reach the upstream.
         await Task.Delay(300, cancellationToken);
@@ -93,7 +95,8 @@ internal sealed class AccuracyCheck(HttpClient client, FakeUpstreamClient upstre
             rejected.Select(o => o.RetryAfter).Where(r => r is not null).Max(),
             outcomes.Select(o => o.ResetRequests).FirstOrDefault(r => r is not null),
             rejected.All(o => o.RetryAfter is not null),
-            waited);
+            waited,
+            duration);
     }
 
     private async Task<(int Status, double? RetryAfter, string? ResetRequests, string? Error)> SendAsync(Uri uri, string? token, CancellationToken cancellationToken)

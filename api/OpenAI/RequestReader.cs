@@ -177,7 +177,8 @@ internal static class RequestReader
     {
         if (reader.TokenType == JsonTokenType.Null)
         {
-            return StreamUsageOption.Absent;
+            // Present, so the upstream body must replace it rather than add a second stream_options.
+            return StreamUsageOption.Excluded;
         }
 
         if (reader.TokenType != JsonTokenType.StartObject)

@@ -5,6 +5,7 @@ using Cluster.Api.Health;
 using Cluster.Api.Models;
 using Cluster.Api.OpenAI;
 using Cluster.Api.Telemetry;
+using Cluster.Api.Usage;
 using Cluster.Hosting;
 using OpenTelemetry.Metrics;
 
@@ -35,6 +36,7 @@ public static class GatewayApp
         services.AddSingleton<CallerAuthenticator>();
         services.AddSingleton<CompletionHandler>();
         services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton<Usage.UsageQuery>();
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(GatewayMetrics.MeterName, GrainCallCounter.MeterName, "Microsoft.Orleans", "System.Runtime")
             .AddPrometheusExporter());
@@ -50,6 +52,7 @@ public static class GatewayApp
             routes.MapCompletions();
             routes.MapModels();
             routes.MapHealth();
+            routes.MapUsage();
             routes.MapAdmin();
         }
 

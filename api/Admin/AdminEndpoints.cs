@@ -17,7 +17,11 @@ namespace Cluster.Api.Admin;
 /// </summary>
 internal static partial class AdminEndpoints
 {
-    private static readonly JsonSerializerOptions ReadOptions = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions ReadOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        PropertyNameCaseInsensitive = true,
+    };
 
     public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder routes)
     {
@@ -25,6 +29,7 @@ internal static partial class AdminEndpoints
         admin.MapGet("/models", ListModelsAsync);
         admin.MapPut("/models/{**name}", PutModelAsync);
         admin.MapDelete("/models/{**name}", DeleteModelAsync);
+        admin.MapTenantAdmin();
         return routes;
     }
 

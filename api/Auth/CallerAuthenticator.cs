@@ -1,23 +1,67 @@
+using System.Collections.Concurrent;
+using Cluster.Grains.Access;
 using Cluster.Grains.Completions;
 using Cluster.Grains.Errors;
+using Microsoft.Extensions.Options;
 
 namespace Cluster.Api.Auth;
 
 /// <summary>
-/// Decides who a request comes from. In <c>Open</c> mode (the default with no tenants) every
-/// request, with any key or none, is tenant <c>default</c>, as LiteLLM's custom-server setup
-/// expects.
+/// Decides who a request comes from, from the local copy of the access directory (no grain call).
+/// <c>Keys</c> mode requires a known key (401 otherwise). <c>Open</c> mode (the default when no
+/// tenants are configured) takes any or no key as tenant <c>default</c>, as LiteLLM's
+/// custom-server setup expects, but still recognises known keys so their usage is attributed.
 /// </summary>
-internal sealed class CallerAuthenticator
+internal sealed partial class CallerAuthenticator : IDisposable
 {
-    public ValueTask<CallerIdentity> AuthenticateAsync(HttpContext context) => ValueTask.FromResult(CallerIdentity.Default);
+    private const string DefaultTenant = "default";
+    private static readonly TimeSpan TouchInterval = TimeSpan.FromSeconds(5);
+    private readonly AccessView _access;
+    private readonly IGrainFactory _grains;
+    private readonly ILogger<CallerAuthenticator> _logger;
+    private readonly bool _keysRequired;
+    private readonly ConcurrentDictionary<string, long> _lastUsed = new(StringComparer.Ordinal);
+    private readonly ITimer _touch;
+    private readonly TimeProvider _time;
+
+    public CallerAuthenticator(AccessView access, IGrainFactory grains, IOptions<AuthOptions> options, IConfiguration configuration, TimeProvider time, ILogger<CallerAuthenticator> logger)
+    {
+        _access = access;
+        _grains = grains;
+        _logger = logger;
+        _time = time;
+        var mode = options.Value.Mode;
+        _keysRequired = mode is null
+            ? configuration.GetSection("Tenants").GetChildren().Any()
+            : string.Equals(mode, "Keys", StringComparison.OrdinalIgnoreCase);
+        _touch = time.CreateTimer(_ => _ = TouchAsync(), null, TouchInterval, TouchInterval);
+    }
+
+    public async ValueTask<AuthenticatedCaller> AuthenticateAsync(HttpContext context)
+    {
+        var token = BearerToken(context.Request);
+        var index = await _access.GetAsync();
+        if (token is not null && index.TryFindKey(KeyHash.Of(token), out var key, out var tenant))
+        {
+            _lastUsed[key.Id] = _time.GetUtcNow().ToUnixTimeSeconds();
+            return new AuthenticatedCaller(new CallerIdentity(tenant.Id, key.Id), tenant);
+        }
+
+        if (_keysRequired)
+        {
+            throw InvalidKey(missing: token is null);
+        }
+
+        return new AuthenticatedCaller(CallerIdentity.Default, index.Tenant(DefaultTenant));
+    }
 
     public static string? BearerToken(HttpRequest request)
     {
         var header = request.Headers.Authorization.ToString();
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            return header[7..].Trim();
+            var token = header[7..].Trim();
+            return token.Length > 0 ? token : null;
         }
 
         var apiKey = request.Headers["api-key"].ToString();
@@ -27,4 +71,35 @@ internal sealed class CallerAuthenticator
     public static GatewayException InvalidKey(bool missing) => new(GatewayErrorCode.InvalidApiKey, missing
         ? "You didn't provide an API key. Send it in the Authorization header as 'Bearer YOUR_KEY'."
         : "Incorrect API key provided.");
+
+    private async Task TouchAsync()
+    {
+        if (_lastUsed.IsEmpty)
+        {
+            return;
+        }
+
+        var batch = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var id in _lastUsed.Keys)
+        {
+            if (_lastUsed.TryRemove(id, out var at))
+            {
+                batch[id] = at;
+            }
+        }
+
+        try
+        {
+            await _grains.GetGrain<IAccessDirectoryGrain>(IAccessDirectoryGrain.Key).TouchKeysAsync(batch);
+        }
+        catch (Exception ex)
+        {
+            LogTouchFailed(_logger, ex);
+        }
+    }
+
+    public void Dispose() => _touch.Dispose();
+
+    [LoggerMessage(200, LogLevel.Warning, "Recording when keys were last used failed")]
+    private static partial void LogTouchFailed(ILogger logger, Exception exception);
 }

@@ -48,9 +48,11 @@ internal sealed partial class CompletionHandler(
         string model = "";
         var outcome = "error";
         TokenUsage? usage = null;
+        var tenant = "";
         try
         {
             var caller = await authenticator.AuthenticateAsync(context);
+            tenant = caller.Identity.Tenant;
             var body = await RequestBody.ReadAsync(context.Request, aborted);
             var parsed = RequestReader.Read(kind, body);
             model = parsed.Model;
@@ -59,6 +61,8 @@ internal sealed partial class CompletionHandler(
             {
                 throw new GatewayException(GatewayErrorCode.ModelNotFound, $"The model '{parsed.Model}' does not exist or you do not have access to it.", "model");
             }
+
+            caller.EnsureMayUse(definition, parsed.Model);
 
             var request = new CompletionRequest(
                 RequestId: requestId,
@@ -70,18 +74,19 @@ internal sealed partial class CompletionHandler(
                 Stream: parsed.Stream,
                 StreamUsage: parsed.StreamUsage,
                 MaxTokens: parsed.MaxTokens,
-                Caller: caller,
+                Caller: caller.Identity,
                 SessionId: context.Request.Headers["x-session-id"].FirstOrDefault() ?? parsed.PromptCacheKey ?? parsed.User,
                 PromptTokens: 0);
             var grain = grains.GetGrain<IModelGrain>(IModelGrain.KeyOf(definition.Name, NextShard()));
             if (parsed.Stream)
             {
-                outcome = await StreamAsync(context, grain, request);
+                (outcome, usage) = await StreamAsync(context, grain, request);
             }
             else
             {
                 var result = await grain.CompleteAsync(request, aborted);
                 usage = result.Usage;
+                RateLimitHeaders.Write(response, result.Limits);
                 response.StatusCode = StatusCodes.Status200OK;
                 response.ContentType = "application/json";
                 response.ContentLength = result.Body.Length;
@@ -101,11 +106,11 @@ internal sealed partial class CompletionHandler(
         }
         finally
         {
-            metrics.RecordRequest(kind, model, outcome, time.GetElapsedTime(started), usage);
+            metrics.RecordRequest(kind, model, outcome, time.GetElapsedTime(started), usage, tenant);
         }
     }
 
-    private async Task<string> StreamAsync(HttpContext context, IModelGrain grain, CompletionRequest request)
+    private async Task<(string Outcome, TokenUsage? Usage)> StreamAsync(HttpContext context, IModelGrain grain, CompletionRequest request)
     {
         var response = context.Response;
         var aborted = context.RequestAborted;
@@ -114,13 +119,28 @@ internal sealed partial class CompletionHandler(
         // The first pull returns once the backend accepted the request: any failure before it is
         // still an ordinary error response, not a broken stream.
         var hasEvent = await events.MoveNextAsync();
+        if (hasEvent)
+        {
+            RateLimitHeaders.Write(response, events.Current.Limits);
+        }
+
         SseWriter.StartStream(response);
         var writer = response.BodyWriter;
+        TokenUsage? usage = null;
         try
         {
             while (hasEvent)
             {
-                SseWriter.WriteEvent(writer, events.Current.Data);
+                var current = events.Current;
+                if (current.IsTrailer)
+                {
+                    usage = current.Usage;
+                }
+                else
+                {
+                    SseWriter.WriteEvent(writer, current.Data);
+                }
+
                 var next = events.MoveNextAsync();
                 if (!next.IsCompleted)
                 {
@@ -133,14 +153,14 @@ internal sealed partial class CompletionHandler(
 
             SseWriter.WriteDone(writer);
             await writer.FlushAsync(aborted);
-            return "ok";
+            return ("ok", usage);
         }
         catch (Exception ex) when (!aborted.IsCancellationRequested)
         {
             var error = OpenAIErrors.From(ex, logger);
             SseWriter.WriteEvent(writer, OpenAIErrors.Body(error));
             await writer.FlushAsync(aborted);
-            return error.Code.ToString();
+            return (error.Code.ToString(), usage);
         }
     }
 

@@ -21,7 +21,7 @@ internal static class ModelEndpoints
     {
         try
         {
-            await authenticator.AuthenticateAsync(context);
+            var caller = await authenticator.AuthenticateAsync(context);
             var snapshot = await catalog.GetAsync();
             var buffer = new ArrayBufferWriter<byte>(1024);
             using (var json = new Utf8JsonWriter(buffer))
@@ -29,7 +29,7 @@ internal static class ModelEndpoints
                 json.WriteStartObject();
                 json.WriteString("object", "list");
                 json.WriteStartArray("data");
-                foreach (var model in snapshot.Models)
+                foreach (var model in snapshot.Models.Where(caller.MayUse))
                 {
                     WriteModel(json, model.Name, model);
                     foreach (var alias in model.Aliases)
@@ -54,9 +54,9 @@ internal static class ModelEndpoints
     {
         try
         {
-            await authenticator.AuthenticateAsync(context);
+            var caller = await authenticator.AuthenticateAsync(context);
             var snapshot = await catalog.GetAsync();
-            if (!snapshot.TryResolve(id, out var model))
+            if (!snapshot.TryResolve(id, out var model) || !caller.MayUse(model))
             {
                 throw new GatewayException(GatewayErrorCode.ModelNotFound, $"The model '{id}' does not exist or you do not have access to it.", "model");
             }

@@ -65,6 +65,7 @@ internal static partial class OpenAIErrors
     public static async Task WriteAsync(HttpContext context, GatewayException error)
     {
         var response = context.Response;
+        RateLimitHeaders.Write(response, error.Limits);
         var (status, _, _) = Describe(error.Code);
         if (error.Code == GatewayErrorCode.UpstreamRejected && error.UpstreamStatus is { } upstreamStatus && IsJsonObject(error.UpstreamBody))
         {

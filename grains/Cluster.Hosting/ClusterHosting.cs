@@ -27,6 +27,7 @@ public static class ClusterHosting
         builder.Configuration.AddClusterSources(args);
         var services = builder.Services;
         services.AddOptions<CatalogOptions>().Bind(builder.Configuration).ValidateOnStart();
+        services.AddOptions<AccessOptions>().Bind(builder.Configuration);
         services.AddSingleton<IValidateOptions<CatalogOptions>, ClusterConfigurationValidator>();
         services.AddOptions<ClusterHostOptions>().BindConfiguration(ClusterHostOptions.SectionName);
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName);
@@ -98,9 +99,11 @@ public static class ClusterHosting
                 silo.AddOutgoingGrainCallFilter<GrainCallCounter>();
                 silo.AddCompletionGrains();
                 silo.AddStartupTask<CatalogSeeder>();
+                silo.AddStartupTask<AccessSeeder>();
             });
         }
 
         builder.Services.TryAddSingleton<ModelCatalogView>();
+        builder.Services.TryAddSingleton<Cluster.Grains.Access.AccessView>();
     }
 }

@@ -7,6 +7,7 @@ public sealed class AccessIndex
 {
     private readonly FrozenDictionary<string, (ApiKeyRecord Key, TenantDefinition Tenant)> _byHash;
     private readonly FrozenDictionary<string, TenantDefinition> _tenants;
+    private readonly FrozenDictionary<string, ApiKeyRecord> _byId;
 
     public AccessIndex(AccessSnapshot snapshot)
     {
@@ -22,6 +23,7 @@ public sealed class AccessIndex
         }
 
         _byHash = byHash.ToFrozenDictionary(StringComparer.Ordinal);
+        _byId = snapshot.Keys.ToFrozenDictionary(k => k.Id, StringComparer.Ordinal);
     }
 
     public AccessSnapshot Snapshot { get; }
@@ -42,4 +44,6 @@ public sealed class AccessIndex
     }
 
     public TenantDefinition? Tenant(string id) => _tenants.GetValueOrDefault(id);
+
+    public ApiKeyRecord? KeyById(string id) => _byId.GetValueOrDefault(id);
 }

@@ -5,4 +5,5 @@ namespace Cluster.Grains.Completions;
 public sealed record CompletionResult(
     [property: Id(0)] byte[] Body,
     [property: Id(1)] TokenUsage? Usage,
-    [property: Id(2)] string DeploymentId);
+    [property: Id(2)] string DeploymentId,
+    [property: Id(3)] Limits.RateLimitStatus? Limits);

@@ -35,6 +35,9 @@ public sealed class GatewayException : Exception
     /// <summary>An OpenAI error code to use instead of the default one for <see cref="Code"/>.</summary>
     [Id(6)] public string? OpenAICode { get; init; }
 
+    /// <summary>The rate-limit figures to report with the error, when limits applied.</summary>
+    [Id(7)] public Limits.RateLimitStatus? Limits { get; init; }
+
     public override string Message => Detail;
 
     public static GatewayException BadRequest(string message, string? param) =>

@@ -27,6 +27,12 @@ public static class CompletionGrainsExtensions
         services.TryAddSingleton<ProviderSet>();
         services.TryAddSingleton<DeploymentBalancer>();
         services.TryAddSingleton<Relay.CompletionRelay>();
+        services.TryAddSingleton<Relay.RelayServices>();
+        services.TryAddSingleton<Access.AccessView>();
+        services.TryAddSingleton<Usage.UsageRecorder>();
+        services.TryAddSingleton<Limits.LeaseKeeper>();
+        services.AddOptions<Usage.UsageOptions>().BindConfiguration(Usage.UsageOptions.SectionName);
+        services.AddOptions<Limits.LimitOptions>().BindConfiguration(Limits.LimitOptions.SectionName);
         return silo;
     }
 }

@@ -1,63 +1,103 @@
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Threading.Channels;
+using Cluster.Grains.Completions;
 using Cluster.Grains.Errors;
 using Cluster.Grains.Models;
 using Cluster.Grains.Providers;
 using Cluster.Grains.Routing;
 using Microsoft.Extensions.Logging;
 
-using Cluster.Grains.Completions;
-
 namespace Cluster.Grains.Relay;
 
 /// <summary>
-/// Relays one request to a backend: picks deployments in routing order, fails over before the
-/// first byte, enforces the deployment's timeouts, rewrites model names, and pumps streams. Runs
-/// off the grain scheduler (it touches no grain state), so its awaits do not return to it.
+/// Relays one request to a backend: admits it against its tenant's limits, picks deployments in
+/// routing order (skipping full ones), fails over before the first byte, enforces the deployment's
+/// timeouts, rewrites model names, pumps streams, and settles usage in the ledger and the limiters
+/// before the response completes. Runs off the grain scheduler (it touches no grain state).
 /// </summary>
 internal sealed partial class CompletionRelay(
     ModelCatalogView catalog,
     ProviderSet providers,
     DeploymentBalancer balancer,
-    TimeProvider time,
+    RelayServices services,
     ILogger<CompletionRelay> logger)
 {
     private const int StreamBuffer = 256;
+    private static readonly TokenUsage NoUsage = new(0, 0, 0, null, null, Estimated: false);
+
+    private TimeProvider Time => services.Time;
 
     public async Task<CompletionResult> CompleteAsync(CompletionRequest request, CancellationToken cancellationToken)
     {
+        var account = new RequestAccount(request, services, Time.GetTimestamp());
         var models = await CandidatesAsync(request).ConfigureAwait(false);
+        await account.AdmitAsync(models[0]).ConfigureAwait(false);
         var failures = new AttemptFailures();
-        foreach (var (model, deployment) in Attempts(models))
+        (ModelDefinition Model, DeploymentDefinition Deployment)? last = null;
+        try
         {
-            using var lease = balancer.Acquire(deployment);
-            using var total = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            total.CancelAfter(deployment.Timeouts.Total);
-            var call = new UpstreamCall(model, deployment, request);
-            try
+            foreach (var (model, deployment) in Attempts(models))
             {
-                var body = await providers.For(deployment).CompleteAsync(call, total.Token).ConfigureAwait(false);
-                var rewritten = ResponseRewriter.Rewrite(body, ClientModelToken(request, model), out var facts);
-                return new CompletionResult(rewritten, facts.Usage ?? Estimate(request, facts), deployment.Id);
-            }
-            catch (GatewayException ex) when (IsRetryable(ex))
-            {
-                LogAttemptFailed(logger, request.RequestId, deployment.Id, ex.Code, ex.Message);
-                failures.Add(ex);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                LogAttemptFailed(logger, request.RequestId, deployment.Id, GatewayErrorCode.UpstreamTimeout, "total timeout");
-                failures.Add(new GatewayException(GatewayErrorCode.UpstreamTimeout, $"The backend of deployment '{deployment.Id}' did not answer within {deployment.Timeouts.Total.TotalSeconds:0.#} s."));
-            }
-        }
+                if (await account.TryTakeDeploymentAsync(model, deployment).ConfigureAwait(false) is { } full)
+                {
+                    failures.Add(full);
+                    continue;
+                }
 
-        throw failures.Final(request.Model);
+                last = (model, deployment);
+                using var lease = balancer.Acquire(deployment);
+                using var total = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                total.CancelAfter(deployment.Timeouts.Total);
+                try
+                {
+                    var body = await providers.For(deployment).CompleteAsync(new UpstreamCall(model, deployment, request), total.Token).ConfigureAwait(false);
+                    var modelToken = ClientModelToken(request, model);
+                    var rewritten = ResponseRewriter.Rewrite(body, modelToken, out var facts);
+                    var usage = facts.Usage ?? EstimateFromBody(account, body, modelToken);
+                    await account.SettleAsync(model, deployment.Id, usage, "ok").ConfigureAwait(false);
+                    return new CompletionResult(rewritten, usage, deployment.Id, account.Limits);
+                }
+                catch (GatewayException ex) when (IsRetryable(ex))
+                {
+                    LogAttemptFailed(logger, request.RequestId, deployment.Id, ex.Code, ex.Message);
+                    failures.Add(ex);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    LogAttemptFailed(logger, request.RequestId, deployment.Id, GatewayErrorCode.UpstreamTimeout, "total timeout");
+                    failures.Add(new GatewayException(GatewayErrorCode.UpstreamTimeout, $"The backend of deployment '{deployment.Id}' did not answer within {deployment.Timeouts.Total.TotalSeconds:0.#} s."));
+                }
+
+                await account.LeaveDeploymentAsync().ConfigureAwait(false);
+            }
+
+            throw failures.Final(request.Model);
+        }
+        catch (Exception ex)
+        {
+            await CloseFailedAsync(account, last, ex, cancellationToken.IsCancellationRequested, null).ConfigureAwait(false);
+            if (ex is GatewayException gateway && account.Limits is { } limits && gateway.Limits is null)
+            {
+                throw new GatewayException(gateway.Code, gateway.Detail, gateway.Param)
+                {
+                    UpstreamStatus = gateway.UpstreamStatus,
+                    UpstreamBody = gateway.UpstreamBody,
+                    RetryAfter = gateway.RetryAfter,
+                    OpenAICode = gateway.OpenAICode,
+                    Limits = limits,
+                };
+            }
+
+            throw;
+        }
     }
 
     public async IAsyncEnumerable<StreamEvent> StreamAsync(CompletionRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var account = new RequestAccount(request, services, Time.GetTimestamp());
         var models = await CandidatesAsync(request).ConfigureAwait(false);
+        await account.AdmitAsync(models[0]).ConfigureAwait(false);
         var channel = Channel.CreateBounded<StreamEvent>(new BoundedChannelOptions(StreamBuffer)
         {
             SingleReader = true,
@@ -67,8 +107,8 @@ internal sealed partial class CompletionRelay(
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
         // The pump reads the backend while the caller is busy with earlier events, so events that
-        // arrive together leave in one batch; it runs on the thread pool, not the grain's scheduler.
-        var pump = Task.Run(() => PumpAsync(models, request, channel.Writer, stop.Token), CancellationToken.None);
+        // arrive together leave in one batch.
+        var pump = Task.Run(() => PumpAsync(models, request, account, channel.Writer, stop.Token), CancellationToken.None);
         try
         {
             // Completes with the pump's exception when the backend failed.
@@ -87,20 +127,30 @@ internal sealed partial class CompletionRelay(
         }
     }
 
-    private async Task PumpAsync(List<ModelDefinition> models, CompletionRequest request, ChannelWriter<StreamEvent> writer, CancellationToken cancellationToken)
+    private async Task PumpAsync(List<ModelDefinition> models, CompletionRequest request, RequestAccount account, ChannelWriter<StreamEvent> writer, CancellationToken cancellationToken)
     {
+        (ModelDefinition Model, DeploymentDefinition Deployment)? last = null;
+        var text = new StringBuilder();
         try
         {
             var failures = new AttemptFailures();
             foreach (var (model, deployment) in Attempts(models))
             {
+                if (await account.TryTakeDeploymentAsync(model, deployment).ConfigureAwait(false) is { } full)
+                {
+                    failures.Add(full);
+                    continue;
+                }
+
+                last = (model, deployment);
                 var started = false;
+                TokenUsage? usage = null;
                 using var lease = balancer.Acquire(deployment);
                 using var total = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 total.CancelAfter(deployment.Timeouts.Total);
                 using var stage = CancellationTokenSource.CreateLinkedTokenSource(total.Token);
                 stage.CancelAfter(deployment.Timeouts.FirstToken);
-                var begun = time.GetTimestamp();
+                var begun = Time.GetTimestamp();
                 var modelToken = ClientModelToken(request, model);
                 try
                 {
@@ -109,21 +159,26 @@ internal sealed partial class CompletionRelay(
                     {
                         if (!started)
                         {
-                            lease.RecordFirstToken(time.GetElapsedTime(begun));
+                            lease.RecordFirstToken(Time.GetElapsedTime(begun));
                         }
 
                         stage.CancelAfter(deployment.Timeouts.Idle);
-                        var rewritten = ResponseRewriter.Rewrite(data, modelToken, out var facts);
+                        var rewritten = ResponseRewriter.Rewrite(data, modelToken, out var facts, text);
+                        usage = facts.Usage ?? usage;
                         if (facts.Usage is not null && !facts.HasChoices && request.StreamUsage != StreamUsageOption.Included)
                         {
                             // The usage chunk the gateway asked for on the client's behalf.
                             continue;
                         }
 
-                        await writer.WriteAsync(new StreamEvent(rewritten, started ? null : deployment.Id), cancellationToken).ConfigureAwait(false);
+                        await writer.WriteAsync(new StreamEvent(rewritten, started ? null : deployment.Id, started ? null : account.Limits, null), cancellationToken).ConfigureAwait(false);
                         started = true;
                     }
 
+                    // Durable before the client sees the end of the stream.
+                    usage ??= Estimate(account, text);
+                    await account.SettleAsync(model, deployment.Id, usage, "ok").ConfigureAwait(false);
+                    await writer.WriteAsync(new StreamEvent([], started ? null : deployment.Id, started ? null : account.Limits, usage), cancellationToken).ConfigureAwait(false);
                     writer.TryComplete();
                     return;
                 }
@@ -145,13 +200,40 @@ internal sealed partial class CompletionRelay(
 
                     failures.Add(timeout);
                 }
+
+                await account.LeaveDeploymentAsync().ConfigureAwait(false);
             }
 
             throw failures.Final(request.Model);
         }
         catch (Exception ex)
         {
+            await CloseFailedAsync(account, last, ex, cancellationToken.IsCancellationRequested, text).ConfigureAwait(false);
             writer.TryComplete(ex);
+        }
+    }
+
+    /// <summary>
+    /// Ends a request that did not complete: what reached a backend is recorded (cut-short streams
+    /// billed for the text generated, counted with the tokenizer); what never did gives its leases back.
+    /// </summary>
+    private async Task CloseFailedAsync(RequestAccount account, (ModelDefinition Model, DeploymentDefinition Deployment)? last, Exception failure, bool cancelled, StringBuilder? text)
+    {
+        try
+        {
+            if (last is not { } reached)
+            {
+                await account.ReleaseAsync().ConfigureAwait(false);
+                return;
+            }
+
+            var status = cancelled ? "cancelled" : failure is GatewayException gateway ? gateway.Code.ToString() : "error";
+            var usage = cancelled || (text is { Length: > 0 }) ? Estimate(account, text) : NoUsage;
+            await account.SettleAsync(reached.Model, reached.Deployment.Id, usage, status).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogSettleFailed(logger, ex);
         }
     }
 
@@ -194,13 +276,24 @@ internal sealed partial class CompletionRelay(
     private static bool IsRetryable(GatewayException exception) =>
         exception.Code is GatewayErrorCode.UpstreamFailed or GatewayErrorCode.UpstreamTimeout or GatewayErrorCode.RateLimited or GatewayErrorCode.NoHealthyDeployment;
 
-    private static TokenUsage Estimate(CompletionRequest request, ResponseFacts facts)
+    /// <summary>Usage the backend did not report, counted with the tokenizer and marked estimated.</summary>
+    private TokenUsage Estimate(RequestAccount account, StringBuilder? text)
     {
-        // The backend reported no usage: about four bytes of text per token.
-        var completion = (facts.ContentChars + 3) / 4;
-        return new TokenUsage(request.PromptTokens, completion, request.PromptTokens + completion, null, null, Estimated: true);
+        var completion = text is { Length: > 0 } ? services.Tokens.Count(text.ToString()) : 0;
+        var prompt = account.PromptTokens;
+        return new TokenUsage(prompt, completion, prompt + completion, null, null, Estimated: true);
+    }
+
+    private TokenUsage EstimateFromBody(RequestAccount account, byte[] body, byte[] modelToken)
+    {
+        var text = new StringBuilder();
+        ResponseRewriter.Rewrite(body, modelToken, out _, text);
+        return Estimate(account, text);
     }
 
     [LoggerMessage(10, LogLevel.Warning, "Request {RequestId}: deployment {DeploymentId} failed with {Code}: {Reason}")]
     private static partial void LogAttemptFailed(ILogger logger, string requestId, string deploymentId, GatewayErrorCode code, string reason);
+
+    [LoggerMessage(11, LogLevel.Error, "Settling a failed request's usage failed")]
+    private static partial void LogSettleFailed(ILogger logger, Exception exception);
 }

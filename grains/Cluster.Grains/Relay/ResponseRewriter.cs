@@ -10,7 +10,7 @@ namespace Cluster.Grains.Relay;
 /// </summary>
 internal static class ResponseRewriter
 {
-    public static byte[] Rewrite(ReadOnlySpan<byte> json, ReadOnlySpan<byte> modelToken, out ResponseFacts facts)
+    public static byte[] Rewrite(ReadOnlySpan<byte> json, ReadOnlySpan<byte> modelToken, out ResponseFacts facts, System.Text.StringBuilder? text = null)
     {
         facts = default;
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
@@ -50,7 +50,7 @@ internal static class ResponseRewriter
                     reader.Read();
                     if (reader.TokenType == JsonTokenType.StartArray)
                     {
-                        contentChars = ReadChoices(ref reader, out hasChoices);
+                        contentChars = ReadChoices(ref reader, out hasChoices, text);
                     }
                     else
                     {
@@ -101,8 +101,8 @@ internal static class ResponseRewriter
         return null;
     }
 
-    /// <summary>Reads past the choices array; returns the characters of generated text it saw.</summary>
-    private static int ReadChoices(ref Utf8JsonReader reader, out bool any)
+    /// <summary>Reads past the choices array; returns the bytes of generated text it saw, and collects the text when asked.</summary>
+    private static int ReadChoices(ref Utf8JsonReader reader, out bool any, System.Text.StringBuilder? text)
     {
         any = false;
         var chars = 0;
@@ -118,6 +118,7 @@ internal static class ResponseRewriter
                 if (reader.TokenType == JsonTokenType.String)
                 {
                     chars += reader.ValueSpan.Length;
+                    text?.Append(reader.GetString());
                 }
                 else
                 {

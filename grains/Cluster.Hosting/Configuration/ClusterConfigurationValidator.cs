@@ -39,7 +39,111 @@ public sealed class ClusterConfigurationValidator : IValidateOptions<CatalogOpti
 
         ValidateCatalog(catalog, errors);
         ValidateHost(configuration, errors);
+        ValidateTenants(configuration, catalog, errors);
         return errors;
+    }
+
+    private static void ValidateTenants(IConfiguration configuration, CatalogOptions catalog, List<string> errors)
+    {
+        AccessOptions access;
+        try
+        {
+            access = configuration.Get<AccessOptions>() ?? new AccessOptions();
+        }
+        catch (InvalidOperationException ex)
+        {
+            errors.Add($"Tenants: {ex.InnerException?.Message ?? ex.Message}");
+            return;
+        }
+
+        var mode = configuration["Auth:Mode"];
+        if (mode is not null && !string.Equals(mode, "Open", StringComparison.OrdinalIgnoreCase) && !string.Equals(mode, "Keys", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"Auth:Mode: '{mode}' is not one of Open, Keys.");
+        }
+
+        if (SecretReference.IsEnvironmentReference(configuration["Auth:AdminKey"], out var adminVariable) && SecretReference.Resolve(configuration["Auth:AdminKey"]) is null)
+        {
+            errors.Add($"Auth:AdminKey: the environment variable '{adminVariable}' is not set.");
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var secrets = new HashSet<string>(StringComparer.Ordinal);
+        var models = catalog.Models.Where(m => m.Name is not null).SelectMany(m => m.Aliases.Append(m.Name!)).ToHashSet(StringComparer.Ordinal);
+        var names = catalog.Models.Where(m => m.Name is not null).Select(m => m.Name!).ToHashSet(StringComparer.Ordinal);
+        for (var i = 0; i < access.Tenants.Count; i++)
+        {
+            var tenant = access.Tenants[i];
+            var key = $"Tenants:{i}";
+            if (string.IsNullOrWhiteSpace(tenant.Id))
+            {
+                errors.Add($"{key}:Id: a tenant needs an id.");
+            }
+            else if (!ids.Add(tenant.Id))
+            {
+                errors.Add($"{key}:Id: '{tenant.Id}' is used twice.");
+            }
+            else if (tenant.Id.Contains('/'))
+            {
+                errors.Add($"{key}:Id: '{tenant.Id}' may not contain '/'.");
+            }
+
+            for (var k = 0; k < tenant.Keys.Count; k++)
+            {
+                var secret = SecretReference.Resolve(tenant.Keys[k]);
+                if (SecretReference.IsEnvironmentReference(tenant.Keys[k], out var variable) && secret is null)
+                {
+                    errors.Add($"{key}:Keys:{k}: the environment variable '{variable}' is not set.");
+                }
+                else if (secret is null)
+                {
+                    errors.Add($"{key}:Keys:{k}: a key cannot be empty.");
+                }
+                else if (!secrets.Add(secret))
+                {
+                    errors.Add($"{key}:Keys:{k}: this key is given to more than one tenant or twice.");
+                }
+            }
+
+            foreach (var model in tenant.Models)
+            {
+                if (model != "*" && !models.Contains(model))
+                {
+                    errors.Add($"{key}:Models: '{model}' is not a configured model.");
+                }
+            }
+
+            if (tenant.Limits is { } limits)
+            {
+                CheckPositive(limits.Rpm, $"{key}:Limits:Rpm", errors);
+                CheckPositive(limits.Tpm, $"{key}:Limits:Tpm", errors);
+                CheckPositive(limits.MaxConcurrency, $"{key}:Limits:MaxConcurrency", errors);
+                CheckPositive(limits.TokensPerDay, $"{key}:Limits:TokensPerDay", errors);
+                CheckPositive(limits.TokensPerMonth, $"{key}:Limits:TokensPerMonth", errors);
+                CheckPositive((double?)limits.BudgetUsdPerMonth, $"{key}:Limits:BudgetUsdPerMonth", errors);
+            }
+
+            CheckScope(tenant.KeyLimits, $"{key}:KeyLimits", errors);
+            foreach (var (model, limit) in tenant.ModelLimits)
+            {
+                if (!names.Contains(model))
+                {
+                    errors.Add($"{key}:ModelLimits:{model}: '{model}' is not a configured model name (aliases are not accepted here).");
+                }
+
+                CheckScope(limit, $"{key}:ModelLimits:{model}", errors);
+            }
+        }
+    }
+
+    private static void CheckScope(ScopeLimitOptions? limits, string key, List<string> errors)
+    {
+        if (limits is not null)
+        {
+            CheckPositive(limits.Rpm, $"{key}:Rpm", errors);
+            CheckPositive(limits.Tpm, $"{key}:Tpm", errors);
+            CheckPositive(limits.MaxConcurrency, $"{key}:MaxConcurrency", errors);
+        }
     }
 
     private static void ValidateHost(IConfiguration configuration, List<string> errors)

@@ -3,13 +3,19 @@ using Cluster.Grains.Completions;
 namespace Cluster.Grains.Limits;
 
 /// <summary>
-/// The one authority for a tenant's limits: requests and tokens per minute and concurrency for the
-/// tenant, each of its keys and each tenant × model, and its daily and monthly quotas. Keyed by
-/// tenant id. Admission reserves before the call; settlement reconciles with real usage.
+/// The one authority for a limit key, so limits are exact however many front-ends and silos there
+/// are. Keyed <c>tenant/{id}</c>: requests and tokens per minute and concurrency of the tenant, of
+/// each of its keys and of each tenant × model, and its daily and monthly quotas. Keyed
+/// <c>deployment/{id}</c>: a backend's capacity. Admission reserves before the call; settlement
+/// reconciles with real usage.
 /// </summary>
-[Alias("Cluster.ITenantLimiterGrain")]
-public interface ITenantLimiterGrain : IGrainWithStringKey
+[Alias("Cluster.ILimiterGrain")]
+public interface ILimiterGrain : IGrainWithStringKey
 {
+    public static string TenantKey(string tenant) => "tenant/" + tenant;
+
+    public static string DeploymentKey(string deployment) => "deployment/" + deployment;
+
     /// <summary>Admits or refuses a request; an admitted one holds a lease until settled or released.</summary>
     [Alias("Admit")]
     Task<Admission> AdmitAsync(AdmissionRequest request);

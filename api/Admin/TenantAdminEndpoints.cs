@@ -1,0 +1,252 @@
+using System.Text.Json;
+using Cluster.Api.Usage;
+using Cluster.Grains.Access;
+using Cluster.Grains.Errors;
+using Cluster.Grains.Limits;
+using Cluster.Grains.Models;
+using Cluster.Hosting.Configuration;
+
+namespace Cluster.Api.Admin;
+
+/// <summary>
+/// <c>/admin/tenants</c>, their keys and usage: create, list and delete tenants, issue keys (the
+/// secret is returned once), list keys (never the secret), revoke keys (every front-end refuses
+/// them within a few seconds), set allowed models and limits, read any tenant's usage.
+/// </summary>
+internal static class TenantAdminEndpoints
+{
+    private static readonly JsonSerializerOptions ReadOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        PropertyNameCaseInsensitive = true,
+    };
+
+    public static RouteGroupBuilder MapTenantAdmin(this RouteGroupBuilder admin)
+    {
+        admin.MapGet("/tenants", ListTenantsAsync);
+        admin.MapGet("/tenants/{id}", GetTenantAsync);
+        admin.MapPut("/tenants/{id}", PutTenantAsync);
+        admin.MapDelete("/tenants/{id}", DeleteTenantAsync);
+        admin.MapPut("/tenants/{id}/models", PutModelsAsync);
+        admin.MapGet("/tenants/{id}/keys", ListKeysAsync);
+        admin.MapPost("/tenants/{id}/keys", IssueKeyAsync);
+        admin.MapDelete("/tenants/{id}/keys/{keyId}", RevokeKeyAsync);
+        admin.MapGet("/tenants/{id}/limits", GetLimiterAsync);
+        admin.MapGet("/usage", UsageAsync);
+        return admin;
+    }
+
+    private static IAccessDirectoryGrain Directory(IGrainFactory grains) => grains.GetGrain<IAccessDirectoryGrain>(IAccessDirectoryGrain.Key);
+
+    private static async Task<IResult> ListTenantsAsync(IGrainFactory grains)
+    {
+        var snapshot = await Directory(grains).GetSnapshotAsync();
+        return Results.Json(new { @object = "list", data = snapshot.Tenants.OrderBy(t => t.Id, StringComparer.Ordinal).Select(t => Describe(t, snapshot)) });
+    }
+
+    private static async Task<IResult> GetTenantAsync(string id, IGrainFactory grains)
+    {
+        var snapshot = await Directory(grains).GetSnapshotAsync();
+        var tenant = snapshot.Tenants.FirstOrDefault(t => t.Id == id) ?? throw TenantNotFound(id);
+        return Results.Json(Describe(tenant, snapshot));
+    }
+
+    private static async Task<IResult> PutTenantAsync(string id, HttpContext context, IGrainFactory grains, ModelCatalogView catalog, AccessView access)
+    {
+        if (string.IsNullOrWhiteSpace(id) || id.Contains('/'))
+        {
+            throw GatewayException.BadRequest("A tenant id cannot be empty or contain '/'.", "id");
+        }
+
+        var options = await ReadAsync<TenantOptions>(context) ?? new TenantOptions();
+        options.Id = id;
+        await CheckModelsAsync(options.Models, catalog);
+        foreach (var model in options.ModelLimits.Keys)
+        {
+            await CheckModelsAsync([model], catalog);
+        }
+
+        CheckLimits(options);
+        var stored = await Directory(grains).UpsertTenantAsync(AccessOptions.ToDefinition(options, ModelSource.Admin));
+        var snapshot = await Directory(grains).GetSnapshotAsync();
+        await access.LoadAsync();
+        return Results.Json(Describe(stored, snapshot));
+    }
+
+    private static async Task<IResult> DeleteTenantAsync(string id, IGrainFactory grains, AccessView access)
+    {
+        if (!await Directory(grains).DeleteTenantAsync(id))
+        {
+            throw TenantNotFound(id);
+        }
+
+        await access.LoadAsync();
+        return Results.Json(new { id, @object = "tenant", deleted = true });
+    }
+
+    private static async Task<IResult> PutModelsAsync(string id, HttpContext context, IGrainFactory grains, ModelCatalogView catalog, AccessView access)
+    {
+        var body = await ReadAsync<ModelsBody>(context) ?? throw GatewayException.BadRequest("Send {\"models\": [...]}.", "models");
+        await CheckModelsAsync(body.Models, catalog);
+        var snapshot = await Directory(grains).GetSnapshotAsync();
+        var tenant = snapshot.Tenants.FirstOrDefault(t => t.Id == id) ?? throw TenantNotFound(id);
+        var stored = await Directory(grains).UpsertTenantAsync(tenant with { Models = body.Models.Count == 0 ? ["*"] : [.. body.Models] });
+        await access.LoadAsync();
+        return Results.Json(Describe(stored, await Directory(grains).GetSnapshotAsync()));
+    }
+
+    private static async Task<IResult> ListKeysAsync(string id, IGrainFactory grains)
+    {
+        var snapshot = await Directory(grains).GetSnapshotAsync();
+        _ = snapshot.Tenants.FirstOrDefault(t => t.Id == id) ?? throw TenantNotFound(id);
+        return Results.Json(new { @object = "list", data = snapshot.Keys.Where(k => k.TenantId == id).OrderBy(k => k.Created).Select(DescribeKey) });
+    }
+
+    private static async Task<IResult> IssueKeyAsync(string id, HttpContext context, IGrainFactory grains, AccessView access)
+    {
+        var body = context.Request.ContentLength is > 0 ? await ReadAsync<KeyBody>(context) : null;
+        var limits = AccessOptions.ToLimits(body?.Limits);
+        var issued = await Directory(grains).IssueKeyAsync(id, body?.Name, limits);
+        await access.LoadAsync();
+        return Results.Json(new
+        {
+            id = issued.Key.Id,
+            @object = "api_key",
+            tenant = id,
+            name = issued.Key.Name,
+            key = issued.Secret,
+            prefix = issued.Key.Prefix,
+            created = issued.Key.Created,
+        }, statusCode: StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> RevokeKeyAsync(string id, string keyId, IGrainFactory grains, AccessView access)
+    {
+        if (!await Directory(grains).RevokeKeyAsync(id, keyId))
+        {
+            throw new GatewayException(GatewayErrorCode.NotFound, $"The tenant '{id}' has no key '{keyId}'.", "key");
+        }
+
+        await access.LoadAsync();
+        return Results.Json(new { id = keyId, @object = "api_key", revoked = true });
+    }
+
+    private static async Task<IResult> GetLimiterAsync(string id, IGrainFactory grains)
+    {
+        var state = await grains.GetGrain<ILimiterGrain>(ILimiterGrain.TenantKey(id)).GetStateAsync();
+        return Results.Json(new
+        {
+            tenant = id,
+            leases = state.Leases,
+            tokens_today = state.TokensToday,
+            tokens_this_month = state.TokensThisMonth,
+            spend_this_month_usd = state.SpendThisMonthUsd,
+        });
+    }
+
+    private static async Task UsageAsync(HttpContext context, UsageQuery query)
+    {
+        var tenant = context.Request.Query["tenant"].ToString();
+        if (tenant.Length == 0)
+        {
+            throw GatewayException.BadRequest("Name the tenant: /admin/usage?tenant=ID.", "tenant");
+        }
+
+        var report = await query.RunAsync(tenant, context.Request);
+        context.Response.ContentType = "application/json";
+        await context.Response.Body.WriteAsync(report.ToJson(), context.RequestAborted);
+    }
+
+    private static async Task<T?> ReadAsync<T>(HttpContext context)
+        where T : class
+    {
+        try
+        {
+            return await JsonSerializer.DeserializeAsync<T>(context.Request.Body, ReadOptions, context.RequestAborted);
+        }
+        catch (JsonException ex)
+        {
+            throw GatewayException.BadRequest($"The body is not valid: {ex.Message}", null);
+        }
+    }
+
+    private static async Task CheckModelsAsync(IEnumerable<string> models, ModelCatalogView catalog)
+    {
+        var snapshot = await catalog.LoadAsync();
+        foreach (var model in models)
+        {
+            if (model != "*" && !snapshot.TryResolve(model, out _))
+            {
+                throw new GatewayException(GatewayErrorCode.ModelNotFound, $"The model '{model}' does not exist.", "models");
+            }
+        }
+    }
+
+    private static void CheckLimits(TenantOptions options)
+    {
+        var limits = options.Limits;
+        var values = new (string Name, double? Value)[]
+        {
+            ("limits.rpm", limits?.Rpm), ("limits.tpm", limits?.Tpm), ("limits.max_concurrency", limits?.MaxConcurrency),
+            ("limits.tokens_per_day", limits?.TokensPerDay), ("limits.tokens_per_month", limits?.TokensPerMonth),
+            ("limits.budget_usd_per_month", (double?)limits?.BudgetUsdPerMonth),
+            ("key_limits.rpm", options.KeyLimits?.Rpm), ("key_limits.tpm", options.KeyLimits?.Tpm), ("key_limits.max_concurrency", options.KeyLimits?.MaxConcurrency),
+        };
+        foreach (var (name, value) in values.Concat(options.ModelLimits.SelectMany(m => new (string, double?)[]
+        {
+            ($"model_limits.{m.Key}.rpm", m.Value.Rpm), ($"model_limits.{m.Key}.tpm", m.Value.Tpm), ($"model_limits.{m.Key}.max_concurrency", m.Value.MaxConcurrency),
+        })))
+        {
+            if (value is <= 0)
+            {
+                throw GatewayException.BadRequest($"'{name}' must be greater than zero.", name);
+            }
+        }
+    }
+
+    private static object Describe(TenantDefinition tenant, AccessSnapshot snapshot) => new
+    {
+        id = tenant.Id,
+        @object = "tenant",
+        models = tenant.Models,
+        limits = new
+        {
+            rpm = tenant.Limits.Rpm,
+            tpm = tenant.Limits.Tpm,
+            max_concurrency = tenant.Limits.MaxConcurrency,
+            tokens_per_day = tenant.Quotas.TokensPerDay,
+            tokens_per_month = tenant.Quotas.TokensPerMonth,
+            budget_usd_per_month = tenant.Quotas.BudgetUsdPerMonth,
+        },
+        model_limits = tenant.ModelLimits.ToDictionary(m => m.Key, m => new { rpm = m.Value.Rpm, tpm = m.Value.Tpm, max_concurrency = m.Value.MaxConcurrency }),
+        keys = snapshot.Keys.Count(k => k.TenantId == tenant.Id),
+        source = tenant.Source.ToString(),
+        created = tenant.Created,
+    };
+
+    private static object DescribeKey(ApiKeyRecord key) => new
+    {
+        id = key.Id,
+        @object = "api_key",
+        name = key.Name,
+        prefix = key.Prefix,
+        created = key.Created,
+        last_used = key.LastUsed,
+        source = key.Source.ToString(),
+        limits = new { rpm = key.Limits.Rpm, tpm = key.Limits.Tpm, max_concurrency = key.Limits.MaxConcurrency },
+    };
+
+    private static GatewayException TenantNotFound(string id) => new(GatewayErrorCode.NotFound, $"The tenant '{id}' does not exist.", "tenant");
+
+    private sealed class ModelsBody
+    {
+        public List<string> Models { get; set; } = [];
+    }
+
+    private sealed class KeyBody
+    {
+        public string? Name { get; set; }
+
+        public ScopeLimitOptions? Limits { get; set; }
+    }
+}

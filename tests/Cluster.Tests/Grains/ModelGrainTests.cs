@@ -50,7 +50,13 @@ public sealed class ModelGrainTests(ClusterFixture cluster)
         Assert.True(events.Count > 3);
         Assert.Equal(ClusterFixture.EchoDeployment, events[0].DeploymentId);
         Assert.All(events.Skip(1), e => Assert.Null(e.DeploymentId));
-        var chunks = events.Select(e => JsonNode.Parse(e.Data)!).ToList();
+
+        // The last event is the trailer with the usage for the front-end; it is never sent on.
+        var trailer = events[^1];
+        Assert.True(trailer.IsTrailer);
+        Assert.True(trailer.Usage!.CompletionTokens > 0);
+        Assert.Single(events, e => e.IsTrailer);
+        var chunks = Chunks(events);
         Assert.All(chunks, c => Assert.Equal("chat.completion.chunk", c["object"]!.GetValue<string>()));
         Assert.All(chunks, c => Assert.Null(c["usage"]));
         var text = string.Concat(chunks.Select(c => c["choices"]![0]!["delta"]!["content"]?.GetValue<string>() ?? ""));
@@ -65,11 +71,11 @@ public sealed class ModelGrainTests(ClusterFixture cluster)
 
         var events = await CollectAsync(NewGrain(ClusterFixture.EchoModel).StreamAsync(request));
 
-        var chunks = events.Select(e => JsonNode.Parse(e.Data)!).ToList();
+        var chunks = Chunks(events);
         var usage = Assert.Single(chunks, c => c["usage"] is JsonObject);
         Assert.Same(chunks[^1], usage);
         Assert.Empty(usage["choices"]!.AsArray());
-        Assert.True(usage["usage"]!["completion_tokens"]!.GetValue<int>() > 0);
+        Assert.Equal(events[^1].Usage!.CompletionTokens, usage["usage"]!["completion_tokens"]!.GetValue<int>());
     }
 
     [Fact]
@@ -98,7 +104,7 @@ public sealed class ModelGrainTests(ClusterFixture cluster)
 
         for (var i = 0; i < inputs.Length; i++)
         {
-            var text = string.Concat(streams[i].Select(e => JsonNode.Parse(e.Data)!["choices"]![0]!["text"]!.GetValue<string>()));
+            var text = string.Concat(Chunks(streams[i]).Select(c => c["choices"]![0]!["text"]!.GetValue<string>()));
             Assert.Equal(Preamble + inputs[i], text);
         }
     }
@@ -163,6 +169,10 @@ public sealed class ModelGrainTests(ClusterFixture cluster)
     /// <summary>A fresh shard key, so each test starts its own activations.</summary>
     private IModelGrain NewGrain(string model) =>
         cluster.Client.GetGrain<IModelGrain>(IModelGrain.KeyOf(model, Random.Shared.Next(1_000, int.MaxValue)));
+
+    /// <summary>The events the client would see, parsed.</summary>
+    private static List<JsonNode> Chunks(IEnumerable<StreamEvent> events) =>
+        [.. events.Where(e => !e.IsTrailer).Select(e => JsonNode.Parse(e.Data)!)];
 
     private static async Task<List<StreamEvent>> CollectAsync(IAsyncEnumerable<StreamEvent> stream)
     {

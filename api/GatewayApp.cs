@@ -46,6 +46,7 @@ public static class GatewayApp
         var app = builder.Build();
         app.UseStatusCodePages(context => OpenAIErrors.WriteStatusAsync(context.HttpContext));
         app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapPrometheusScrapingEndpoint("/v1/metrics");
         foreach (var prefix in RoutePrefixes)
         {
             var routes = app.MapGroup(prefix);

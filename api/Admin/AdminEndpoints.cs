@@ -30,6 +30,7 @@ internal static partial class AdminEndpoints
         admin.MapPut("/models/{**name}", PutModelAsync);
         admin.MapDelete("/models/{**name}", DeleteModelAsync);
         admin.MapTenantAdmin();
+        admin.MapSessionAdmin();
         return routes;
     }
 

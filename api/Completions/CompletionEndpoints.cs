@@ -77,16 +77,21 @@ internal sealed partial class CompletionHandler(
                 Caller: caller.Identity,
                 SessionId: context.Request.Headers["x-session-id"].FirstOrDefault() ?? parsed.PromptCacheKey ?? parsed.User,
                 PromptTokens: 0);
-            var grain = grains.GetGrain<IModelGrain>(IModelGrain.KeyOf(definition.Name, NextShard()));
             if (parsed.Stream)
             {
-                (outcome, usage) = await StreamAsync(context, grain, request);
+                (outcome, usage) = await StreamAsync(context, definition.Name, request);
             }
             else
             {
-                var result = await grain.CompleteAsync(request, aborted);
+                var result = await ClusterRetry.RunAsync(
+                    () => grains.GetGrain<IModelGrain>(IModelGrain.KeyOf(definition.Name, NextShard())).CompleteAsync(request, aborted), aborted);
                 usage = result.Usage;
                 RateLimitHeaders.Write(response, result.Limits);
+                if (request.SessionId is not null)
+                {
+                    response.Headers["x-session-deployment"] = result.DeploymentId;
+                }
+
                 response.StatusCode = StatusCodes.Status200OK;
                 response.ContentType = "application/json";
                 response.ContentLength = result.Body.Length;
@@ -110,18 +115,34 @@ internal sealed partial class CompletionHandler(
         }
     }
 
-    private async Task<(string Outcome, TokenUsage? Usage)> StreamAsync(HttpContext context, IModelGrain grain, CompletionRequest request)
+    private async Task<(string Outcome, TokenUsage? Usage)> StreamAsync(HttpContext context, string model, CompletionRequest request)
     {
         var response = context.Response;
         var aborted = context.RequestAborted;
-        await using var events = grain.StreamAsync(request, aborted).GetAsyncEnumerator(aborted);
 
         // The first pull returns once the backend accepted the request: any failure before it is
-        // still an ordinary error response, not a broken stream.
-        var hasEvent = await events.MoveNextAsync();
+        // still an ordinary error response, not a broken stream, and a rejected call is retried.
+        var (events, hasEvent) = await ClusterRetry.RunAsync(async () =>
+        {
+            var enumerator = grains.GetGrain<IModelGrain>(IModelGrain.KeyOf(model, NextShard())).StreamAsync(request, aborted).GetAsyncEnumerator(aborted);
+            try
+            {
+                return (enumerator, await enumerator.MoveNextAsync());
+            }
+            catch
+            {
+                await enumerator.DisposeAsync();
+                throw;
+            }
+        }, aborted);
+        await using var disposeEvents = events;
         if (hasEvent)
         {
             RateLimitHeaders.Write(response, events.Current.Limits);
+            if (request.SessionId is not null && events.Current.DeploymentId is { } deployment)
+            {
+                response.Headers["x-session-deployment"] = deployment;
+            }
         }
 
         SseWriter.StartStream(response);

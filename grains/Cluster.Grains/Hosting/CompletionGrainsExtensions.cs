@@ -33,6 +33,7 @@ public static class CompletionGrainsExtensions
         services.TryAddSingleton<Limits.LeaseKeeper>();
         services.AddOptions<Usage.UsageOptions>().BindConfiguration(Usage.UsageOptions.SectionName);
         services.AddOptions<Limits.LimitOptions>().BindConfiguration(Limits.LimitOptions.SectionName);
+        services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.SectionName);
         return silo;
     }
 }

@@ -6,6 +6,7 @@ using Cluster.Grains.Errors;
 using Cluster.Grains.Models;
 using Cluster.Grains.Providers;
 using Cluster.Grains.Routing;
+using Cluster.Grains.Sessions;
 using Microsoft.Extensions.Logging;
 
 namespace Cluster.Grains.Relay;
@@ -21,8 +22,11 @@ internal sealed partial class CompletionRelay(
     ProviderSet providers,
     DeploymentBalancer balancer,
     RelayServices services,
+    Microsoft.Extensions.Options.IOptions<RoutingOptions> routing,
     ILogger<CompletionRelay> logger)
 {
+    private readonly RoutingOptions _routing = routing.Value;
+
     private const int StreamBuffer = 256;
     private static readonly TokenUsage NoUsage = new(0, 0, 0, null, null, Estimated: false);
 
@@ -37,12 +41,20 @@ internal sealed partial class CompletionRelay(
         (ModelDefinition Model, DeploymentDefinition Deployment)? last = null;
         try
         {
-            foreach (var (model, deployment) in Attempts(models))
+            var plan = await PlanAsync(models, request).ConfigureAwait(false);
+            var attempts = 0;
+            foreach (var (model, deployment) in plan.Attempts)
             {
                 if (await account.TryTakeDeploymentAsync(model, deployment).ConfigureAwait(false) is { } full)
                 {
                     failures.Add(full);
                     continue;
+                }
+
+                if (!await BeforeAttemptAsync(attempts++, cancellationToken).ConfigureAwait(false))
+                {
+                    await account.LeaveDeploymentAsync().ConfigureAwait(false);
+                    break;
                 }
 
                 last = (model, deployment);
@@ -55,24 +67,29 @@ internal sealed partial class CompletionRelay(
                     var modelToken = ClientModelToken(request, model);
                     var rewritten = ResponseRewriter.Rewrite(body, modelToken, out var facts);
                     var usage = facts.Usage ?? EstimateFromBody(account, body, modelToken);
-                    await account.SettleAsync(model, deployment.Id, usage, "ok").ConfigureAwait(false);
+                    lease.Succeeded();
+                    await Task.WhenAll(
+                        account.SettleAsync(model, deployment.Id, usage, "ok"),
+                        plan.ConfirmAsync(model, deployment)).ConfigureAwait(false);
                     return new CompletionResult(rewritten, usage, deployment.Id, account.Limits);
                 }
                 catch (GatewayException ex) when (IsRetryable(ex))
                 {
                     LogAttemptFailed(logger, request.RequestId, deployment.Id, ex.Code, ex.Message);
+                    lease.Failed(deployment.Id, ex.Code.ToString(), ex.Code == GatewayErrorCode.RateLimited ? ex.RetryAfter ?? TimeSpan.FromSeconds(1) : null);
                     failures.Add(ex);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
                     LogAttemptFailed(logger, request.RequestId, deployment.Id, GatewayErrorCode.UpstreamTimeout, "total timeout");
+                    lease.Failed(deployment.Id, "timeout", null);
                     failures.Add(new GatewayException(GatewayErrorCode.UpstreamTimeout, $"The backend of deployment '{deployment.Id}' did not answer within {deployment.Timeouts.Total.TotalSeconds:0.#} s."));
                 }
 
                 await account.LeaveDeploymentAsync().ConfigureAwait(false);
             }
 
-            throw failures.Final(request.Model);
+            throw Exhausted(failures, models, request);
         }
         catch (Exception ex)
         {
@@ -134,12 +151,20 @@ internal sealed partial class CompletionRelay(
         try
         {
             var failures = new AttemptFailures();
-            foreach (var (model, deployment) in Attempts(models))
+            var plan = await PlanAsync(models, request).ConfigureAwait(false);
+            var attempts = 0;
+            foreach (var (model, deployment) in plan.Attempts)
             {
                 if (await account.TryTakeDeploymentAsync(model, deployment).ConfigureAwait(false) is { } full)
                 {
                     failures.Add(full);
                     continue;
+                }
+
+                if (!await BeforeAttemptAsync(attempts++, cancellationToken).ConfigureAwait(false))
+                {
+                    await account.LeaveDeploymentAsync().ConfigureAwait(false);
+                    break;
                 }
 
                 last = (model, deployment);
@@ -177,7 +202,10 @@ internal sealed partial class CompletionRelay(
 
                     // Durable before the client sees the end of the stream.
                     usage ??= Estimate(account, text);
-                    await account.SettleAsync(model, deployment.Id, usage, "ok").ConfigureAwait(false);
+                    lease.Succeeded();
+                    await Task.WhenAll(
+                        account.SettleAsync(model, deployment.Id, usage, "ok"),
+                        plan.ConfirmAsync(model, deployment)).ConfigureAwait(false);
                     await writer.WriteAsync(new StreamEvent([], started ? null : deployment.Id, started ? null : account.Limits, usage), cancellationToken).ConfigureAwait(false);
                     writer.TryComplete();
                     return;
@@ -185,6 +213,7 @@ internal sealed partial class CompletionRelay(
                 catch (GatewayException ex) when (!started && IsRetryable(ex))
                 {
                     LogAttemptFailed(logger, request.RequestId, deployment.Id, ex.Code, ex.Message);
+                    lease.Failed(deployment.Id, ex.Code.ToString(), ex.Code == GatewayErrorCode.RateLimited ? ex.RetryAfter ?? TimeSpan.FromSeconds(1) : null);
                     failures.Add(ex);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -193,6 +222,7 @@ internal sealed partial class CompletionRelay(
                         ? $"The backend of deployment '{deployment.Id}' stopped sending for longer than {deployment.Timeouts.Idle.TotalSeconds:0.#} s."
                         : $"The backend of deployment '{deployment.Id}' sent no first token within {deployment.Timeouts.FirstToken.TotalSeconds:0.#} s.");
                     LogAttemptFailed(logger, request.RequestId, deployment.Id, GatewayErrorCode.UpstreamTimeout, timeout.Message);
+                    lease.Failed(deployment.Id, "timeout", null);
                     if (started)
                     {
                         throw timeout;
@@ -204,7 +234,7 @@ internal sealed partial class CompletionRelay(
                 await account.LeaveDeploymentAsync().ConfigureAwait(false);
             }
 
-            throw failures.Final(request.Model);
+            throw Exhausted(failures, models, request);
         }
         catch (Exception ex)
         {
@@ -258,15 +288,64 @@ internal sealed partial class CompletionRelay(
         return models;
     }
 
-    private IEnumerable<(ModelDefinition Model, DeploymentDefinition Deployment)> Attempts(List<ModelDefinition> models)
+    /// <summary>
+    /// The attempts for a request: each candidate model's usable deployments in routing order. A
+    /// session's first model puts its pinned deployment first (pinning one on the session's first
+    /// request); the session grain is asked only when there is a choice to make.
+    /// </summary>
+    private async Task<AttemptPlan> PlanAsync(List<ModelDefinition> models, CompletionRequest request)
     {
-        foreach (var model in models)
+        var attempts = new List<(ModelDefinition, DeploymentDefinition)>();
+        ISessionGrain? session = null;
+        string? pinned = null;
+        for (var m = 0; m < models.Count; m++)
         {
-            foreach (var deployment in balancer.Order(model))
+            var order = balancer.Order(models[m]);
+            if (m == 0 && request.SessionId is { } sessionId && order.Count > 1)
             {
-                yield return (model, deployment);
+                session = services.Grains.GetGrain<ISessionGrain>(ISessionGrain.KeyOf(request.Caller.Tenant, sessionId));
+                pinned = await session.PinAsync(models[0].Name, [.. order.Select(d => d.Id)]).ConfigureAwait(false);
+                order = [.. order.Where(d => d.Id == pinned), .. order.Where(d => d.Id != pinned)];
+            }
+
+            foreach (var deployment in order)
+            {
+                attempts.Add((models[m], deployment));
             }
         }
+
+        return new AttemptPlan(attempts, models[0], session, pinned);
+    }
+
+    /// <summary>Waits before a retry (backoff doubling from <c>Routing:RetryBackoffMs</c>); false when the attempts are used up.</summary>
+    private async Task<bool> BeforeAttemptAsync(int attempt, CancellationToken cancellationToken)
+    {
+        if (attempt >= _routing.MaxAttempts)
+        {
+            return false;
+        }
+
+        if (attempt > 0 && _routing.RetryBackoffMs > 0)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(_routing.RetryBackoffMs * (1 << Math.Min(attempt - 1, 6))), services.Time, cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    private GatewayException Exhausted(AttemptFailures failures, List<ModelDefinition> models, CompletionRequest request)
+    {
+        var final = failures.Final(request.Model);
+        if (final.Code == GatewayErrorCode.NoHealthyDeployment)
+        {
+            var wait = models.Select(balancer.CooldownRemaining).Where(w => w is not null).Min();
+            return new GatewayException(GatewayErrorCode.NoHealthyDeployment, $"Every deployment of '{request.RequestedModel}' is out of service for now; try again shortly.")
+            {
+                RetryAfter = wait ?? TimeSpan.FromSeconds(1),
+            };
+        }
+
+        return final;
     }
 
     /// <summary>Responses name the model the client asked for, or the fallback that served it.</summary>

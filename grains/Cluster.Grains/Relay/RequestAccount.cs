@@ -118,6 +118,12 @@ internal sealed class RequestAccount(CompletionRequest request, RelayServices se
             LatencyMs: (int)services.Time.GetElapsedTime(started).TotalMilliseconds,
             CostUsd: cost);
         var writes = new List<Task>(3) { services.Usage.RecordAsync(record) };
+        if (request.SessionId is { } session)
+        {
+            // One-way: session totals are informational, not part of the durability guarantee.
+            _ = services.Grains.GetGrain<Sessions.ISessionGrain>(Sessions.ISessionGrain.KeyOf(request.Caller.Tenant, session)).AddUsageAsync(usage);
+        }
+
         if (_tenantLimiter is { } tenant)
         {
             services.Leases.Forget(tenant, request.RequestId);

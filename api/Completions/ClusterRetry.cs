@@ -1,0 +1,29 @@
+using Orleans.Runtime;
+
+namespace Cluster.Api.Completions;
+
+/// <summary>
+/// Retries a grain call the cluster rejected without running it (its silo had just died or was
+/// shutting down): nothing reached a backend, so it is safe to send again, now to a survivor.
+/// Any other failure is not retried here, since the backend may have seen the request.
+/// </summary>
+internal static class ClusterRetry
+{
+    private const int Attempts = 3;
+    private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(200);
+
+    public static async Task<T> RunAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (OrleansMessageRejectionException) when (attempt < Attempts && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(Pause * attempt, cancellationToken);
+            }
+        }
+    }
+}

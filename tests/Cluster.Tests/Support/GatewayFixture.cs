@@ -73,7 +73,11 @@ public sealed class GatewayFixture : IAsyncLifetime, ICollectionFixture<GatewayF
             Upstream.BaseUrl,
             $"http://127.0.0.1:{FreePorts.Next().ToString(CultureInfo.InvariantCulture)}/v1",
             RejectingUpstream.BaseUrl,
-            FailingUpstream.BaseUrl));
+            FailingUpstream.BaseUrl),
+
+            // Several tests hit the failing deployments on purpose; an open circuit (503) would make
+            // each one's answer depend on how many ran before it.
+            "--Routing:FailureThreshold", "1000000");
     }
 
     public async Task DisposeAsync()

@@ -11,8 +11,6 @@ namespace Cluster.Tests.EndToEnd;
 [Collection(GatewayFixture.Name)]
 public sealed class ChatCompletionsTests(GatewayFixture gateway)
 {
-    private static readonly string UpstreamReply = string.Concat(Enumerable.Range(0, 3).Select(i => $"upstream-a part{i} "));
-
     [Theory]
     [InlineData(GatewayFixture.FakeModel, true)]
     [InlineData(GatewayFixture.FakeAlias, true)]
@@ -23,12 +21,12 @@ public sealed class ChatCompletionsTests(GatewayFixture gateway)
 
         ChatCompletion completion = await gateway.Chat(model, v1).CompleteChatAsync([new UserChatMessage(marker)]);
 
-        Assert.Equal(UpstreamReply, Assert.Single(completion.Content).Text);
+        Assert.Equal(gateway.UpstreamReply, Assert.Single(completion.Content).Text);
         Assert.Equal(model, completion.Model);
         Assert.Equal(ChatFinishReason.Stop, completion.FinishReason);
         Assert.Equal(FakeUpstream.PromptTokens, completion.Usage.InputTokenCount);
-        Assert.Equal(3 * FakeUpstream.CompletionTokensPerChunk, completion.Usage.OutputTokenCount);
-        Assert.Equal(FakeUpstream.PromptTokens + (3 * FakeUpstream.CompletionTokensPerChunk), completion.Usage.TotalTokenCount);
+        Assert.Equal(gateway.UpstreamCompletionTokens, completion.Usage.OutputTokenCount);
+        Assert.Equal(FakeUpstream.PromptTokens + gateway.UpstreamCompletionTokens, completion.Usage.TotalTokenCount);
         var received = gateway.UpstreamRequestWith(marker);
         Assert.Equal(GatewayFixture.UpstreamModel, received["model"]!.GetValue<string>());
     }
@@ -117,7 +115,7 @@ public sealed class ChatCompletionsTests(GatewayFixture gateway)
             }
         }
 
-        Assert.Equal(UpstreamReply, text.ToString());
+        Assert.Equal(gateway.UpstreamReply, text.ToString());
         Assert.Equal(GatewayFixture.FakeAlias, Assert.Single(models));
 
         // The SDK asks for usage itself, so it must get the upstream's numbers exactly once.
@@ -126,7 +124,7 @@ public sealed class ChatCompletionsTests(GatewayFixture gateway)
         Assert.True(received["stream_options"]!["include_usage"]!.GetValue<bool>());
         var usage = Assert.Single(usages);
         Assert.Equal(FakeUpstream.PromptTokens, usage.InputTokenCount);
-        Assert.Equal(3 * FakeUpstream.CompletionTokensPerChunk, usage.OutputTokenCount);
+        Assert.Equal(gateway.UpstreamCompletionTokens, usage.OutputTokenCount);
     }
 
     [Fact]
@@ -172,7 +170,7 @@ public sealed class ChatCompletionsTests(GatewayFixture gateway)
             Assert.True(chunk.RootElement.GetProperty("vendor_extension").GetProperty("kept").GetBoolean());
         }
 
-        Assert.Equal(UpstreamReply, ContentOf(SseBody.Chunks(response.Body)));
+        Assert.Equal(gateway.UpstreamReply, ContentOf(SseBody.Chunks(response.Body)));
     }
 
     [Fact]
@@ -205,8 +203,8 @@ public sealed class ChatCompletionsTests(GatewayFixture gateway)
         Assert.IsType<JsonObject>(chunks[^1]["usage"]);
         Assert.Empty(usage["choices"]!.AsArray());
         Assert.Equal(FakeUpstream.PromptTokens, usage["usage"]!["prompt_tokens"]!.GetValue<int>());
-        Assert.Equal(3 * FakeUpstream.CompletionTokensPerChunk, usage["usage"]!["completion_tokens"]!.GetValue<int>());
-        Assert.Equal(FakeUpstream.PromptTokens + (3 * FakeUpstream.CompletionTokensPerChunk), usage["usage"]!["total_tokens"]!.GetValue<int>());
+        Assert.Equal(gateway.UpstreamCompletionTokens, usage["usage"]!["completion_tokens"]!.GetValue<int>());
+        Assert.Equal(FakeUpstream.PromptTokens + gateway.UpstreamCompletionTokens, usage["usage"]!["total_tokens"]!.GetValue<int>());
         Assert.Equal(GatewayFixture.FakeModel, usage["model"]!.GetValue<string>());
         foreach (var data in SseBody.Events(response.Body))
         {
@@ -223,7 +221,7 @@ public sealed class ChatCompletionsTests(GatewayFixture gateway)
 
         Assert.Equal(HttpStatusCode.OK, response.Status);
         Assert.Empty(SseBody.UsageChunks(response.Body));
-        Assert.Equal(UpstreamReply, ContentOf(SseBody.Chunks(response.Body)));
+        Assert.Equal(gateway.UpstreamReply, ContentOf(SseBody.Chunks(response.Body)));
         var received = gateway.UpstreamRequestWith(marker);
         Assert.True(received["stream_options"]!["include_usage"]!.GetValue<bool>());
         Assert.Equal("kept", received["stream_options"]!["vendor_option"]!.GetValue<string>());

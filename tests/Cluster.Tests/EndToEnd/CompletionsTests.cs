@@ -9,8 +9,6 @@ namespace Cluster.Tests.EndToEnd;
 [Collection(GatewayFixture.Name)]
 public sealed class CompletionsTests(GatewayFixture gateway)
 {
-    private static readonly string UpstreamReply = string.Concat(Enumerable.Range(0, 3).Select(i => $"upstream-a part{i} "));
-
     [Theory]
     [InlineData("/v1/completions", GatewayFixture.FakeModel)]
     [InlineData("/completions", GatewayFixture.FakeAlias)]
@@ -26,9 +24,9 @@ public sealed class CompletionsTests(GatewayFixture gateway)
         var body = response.Json;
         Assert.Equal(model, body["model"]!.GetValue<string>());
         Assert.Equal("text_completion", body["object"]!.GetValue<string>());
-        Assert.Equal(UpstreamReply, body["choices"]![0]!["text"]!.GetValue<string>());
+        Assert.Equal(gateway.UpstreamReply, body["choices"]![0]!["text"]!.GetValue<string>());
         Assert.Equal(FakeUpstream.PromptTokens, body["usage"]!["prompt_tokens"]!.GetValue<int>());
-        Assert.Equal(3 * FakeUpstream.CompletionTokensPerChunk, body["usage"]!["completion_tokens"]!.GetValue<int>());
+        Assert.Equal(gateway.UpstreamCompletionTokens, body["usage"]!["completion_tokens"]!.GetValue<int>());
         Assert.StartsWith("req_", response.Header("x-request-id"), StringComparison.Ordinal);
         var received = gateway.UpstreamRequestWith(marker);
         Assert.Equal(GatewayFixture.UpstreamModel, received["model"]!.GetValue<string>());
@@ -53,7 +51,7 @@ public sealed class CompletionsTests(GatewayFixture gateway)
         }
 
         var chunks = SseBody.Chunks(response.Body);
-        Assert.Equal(UpstreamReply, TextOf(chunks));
+        Assert.Equal(gateway.UpstreamReply, TextOf(chunks));
         Assert.All(chunks, c => Assert.Equal(GatewayFixture.FakeModel, c["model"]!.GetValue<string>()));
         Assert.Empty(SseBody.UsageChunks(response.Body));
         var received = gateway.UpstreamRequestWith(marker);
@@ -70,7 +68,7 @@ public sealed class CompletionsTests(GatewayFixture gateway)
         Assert.Equal(HttpStatusCode.OK, response.Status);
         var usage = Assert.Single(SseBody.UsageChunks(response.Body));
         Assert.Equal(FakeUpstream.PromptTokens, usage["usage"]!["prompt_tokens"]!.GetValue<int>());
-        Assert.Equal(3 * FakeUpstream.CompletionTokensPerChunk, usage["usage"]!["completion_tokens"]!.GetValue<int>());
+        Assert.Equal(gateway.UpstreamCompletionTokens, usage["usage"]!["completion_tokens"]!.GetValue<int>());
         foreach (var data in SseBody.Events(response.Body))
         {
             OpenApiContract.AssertValid(OpenApiContract.CompletionStreamComponent, data);

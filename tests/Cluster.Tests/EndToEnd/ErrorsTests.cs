@@ -164,12 +164,12 @@ public sealed class ErrorsTests(GatewayFixture gateway)
         var fits = $$"""{"model":"echo","messages":[{"role":"user","content":"{{new string('x', 500)}}"}]}""";
 
         using var sized = new StringContent(big, Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
-        var withLength = await RawResponse.ReadAsync(await gateway.Http.PostAsync(small.BaseUrl + "/v1/chat/completions", sized));
+        var withLength = await PostToAsync(small, sized);
         using var chunked = new UnsizedContent(big);
         chunked.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        var withoutLength = await RawResponse.ReadAsync(await gateway.Http.PostAsync(small.BaseUrl + "/v1/chat/completions", chunked));
+        var withoutLength = await PostToAsync(small, chunked);
         using var allowed = new StringContent(fits, Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
-        var underLimit = await RawResponse.ReadAsync(await gateway.Http.PostAsync(small.BaseUrl + "/v1/chat/completions", allowed));
+        var underLimit = await PostToAsync(small, allowed);
 
         ErrorAssert.Matches(withLength, HttpStatusCode.RequestEntityTooLarge, Invalid, "request_too_large", null);
         ErrorAssert.Matches(withoutLength, HttpStatusCode.RequestEntityTooLarge, Invalid, "request_too_large", null);
@@ -194,5 +194,11 @@ public sealed class ErrorsTests(GatewayFixture gateway)
         Assert.Matches("^req_[0-9a-f]{24}$", first.Header("x-request-id"));
         Assert.Matches("^req_[0-9a-f]{24}$", second.Header("x-request-id"));
         Assert.NotEqual(first.Header("x-request-id"), second.Header("x-request-id"));
+    }
+
+    private async Task<RawResponse> PostToAsync(GatewayHost host, HttpContent content)
+    {
+        using var response = await gateway.Http.PostAsync(host.BaseUrl + Chat, content);
+        return await RawResponse.ReadAsync(response);
     }
 }

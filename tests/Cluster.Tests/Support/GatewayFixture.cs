@@ -125,6 +125,12 @@ public sealed class GatewayFixture : IAsyncLifetime, ICollectionFixture<GatewayF
         return await RawResponse.ReadAsync(response);
     }
 
+    /// <summary>The text <see cref="Upstream"/> answers every chat or text completion with (streamed or not).</summary>
+    public string UpstreamReply => string.Concat(Enumerable.Range(0, Upstream.Chunks).Select(i => $"{Upstream.Name} part{i} "));
+
+    /// <summary>The completion tokens <see cref="Upstream"/> reports for one answer.</summary>
+    public int UpstreamCompletionTokens => Upstream.Chunks * FakeUpstream.CompletionTokensPerChunk;
+
     /// <summary>The one request <see cref="Upstream"/> received that contains <paramref name="marker"/>.</summary>
     public JsonObject UpstreamRequestWith(string marker) => ReceivedWith(Upstream, marker);
 

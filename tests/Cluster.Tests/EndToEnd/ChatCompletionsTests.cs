@@ -54,6 +54,15 @@ public sealed class ChatCompletionsTests(GatewayFixture gateway)
         Assert.Equal(completion.Usage.InputTokenCount + completion.Usage.OutputTokenCount, completion.Usage.TotalTokenCount);
     }
 
+    [Fact]
+    public async Task CompleteChat_SdkWithSlashedAlias_AnswersUnderThatName()
+    {
+        ChatCompletion completion = await gateway.Chat(GatewayFixture.SlashedAlias).CompleteChatAsync([new UserChatMessage("slash")]);
+
+        Assert.Equal(GatewayFixture.SlashedAlias, completion.Model);
+        Assert.Equal("This is the echo model. You said: slash", Assert.Single(completion.Content).Text);
+    }
+
     [Theory]
     [InlineData("/v1/chat/completions")]
     [InlineData("/chat/completions")]

@@ -81,4 +81,16 @@ public sealed class ModelsTests(GatewayFixture gateway)
 
         ErrorAssert.Matches(response, HttpStatusCode.NotFound, "invalid_request_error", "model_not_found", "model");
     }
+
+    [Fact]
+    public async Task GetModel_IdWithSlash_ReturnsThatModel()
+    {
+        var raw = await gateway.GetAsync("/v1/models/" + GatewayFixture.SlashedAlias);
+        OpenAIModel viaSdk = await gateway.Models().GetModelAsync(GatewayFixture.SlashedAlias);
+
+        Assert.Equal(HttpStatusCode.OK, raw.Status);
+        OpenApiContract.AssertValid("Model", raw.Body);
+        Assert.Equal(GatewayFixture.SlashedAlias, raw.Json["id"]!.GetValue<string>());
+        Assert.Equal(GatewayFixture.SlashedAlias, viaSdk.Id);
+    }
 }

@@ -31,6 +31,9 @@ public sealed class GatewayFixture : IAsyncLifetime, ICollectionFixture<GatewayF
     /// <summary>The built-in echo provider.</summary>
     public const string EchoModel = "echo";
 
+    /// <summary>An alias of <see cref="EchoModel"/> shaped like a Hugging Face model id.</summary>
+    public const string SlashedAlias = "org/echo-model";
+
     /// <summary>The built-in local embedding model (all-MiniLM-L6-v2, 384 dimensions).</summary>
     public const string MiniLmModel = "minilm";
     public const int MiniLmDimensions = 384;
@@ -151,7 +154,7 @@ public sealed class GatewayFixture : IAsyncLifetime, ICollectionFixture<GatewayF
                 OwnedBy = FakeOwner,
                 Deployments = new[] { new { Provider = "openai", BaseUrl = upstream, UpstreamModel } },
             },
-            new { Name = EchoModel, Deployments = new[] { new { Provider = "echo" } } },
+            new { Name = EchoModel, Aliases = new[] { SlashedAlias }, Deployments = new[] { new { Provider = "echo" } } },
             new { Name = MiniLmModel, Deployments = new[] { new { Provider = "local-embeddings" } } },
             new { Name = BrokenModel, Deployments = new[] { new { Provider = "openai", BaseUrl = closedPort, ConnectTimeoutSeconds = 5.0 } } },
             new { Name = RejectingModel, Deployments = new[] { new { Provider = "openai", BaseUrl = rejecting } } },

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Cluster.Grains.Completions;
 using Cluster.Grains.Relay;
 
 namespace Cluster.Tests.Relay;
@@ -60,7 +61,7 @@ public sealed class ResponseRewriterTests
 
         Rewrite(Body, out var facts);
 
-        var usage = Assert.IsType<Cluster.Grains.Completions.TokenUsage>(facts.Usage);
+        var usage = Assert.IsType<TokenUsage>(facts.Usage);
         Assert.Equal(11, usage.PromptTokens);
         Assert.Equal(22, usage.CompletionTokens);
         Assert.Equal(33, usage.TotalTokens);

@@ -22,7 +22,7 @@ namespace Cluster.Tests.Limits;
 public sealed class ClusterLimitsTests(ClusterLimitsFixture fixture, ITestOutputHelper output) : IClassFixture<ClusterLimitsFixture>
 {
     /// <summary>How long a request may go unanswered in the silo-failure test before it counts as lost.</summary>
-    private static readonly TimeSpan LostAfter = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan LostAfter = TimeSpan.FromSeconds(8);
 
     [Fact]
     public async Task ChatCompletions_KeyRpm100With500ConcurrentOverTwoFrontEnds_Exactly100ReachTheUpstream()
@@ -188,6 +188,10 @@ public sealed class ClusterLimitsTests(ClusterLimitsFixture fixture, ITestOutput
             Auth = new { Mode = "Keys", ClusterLimitsFixture.AdminKey },
             Models = new object[] { new { Name = model, Deployments = new object[] { new { Id = "kill-deployment", Provider = "openai", upstream.BaseUrl } } } },
             Tenants = new object[] { new { Id = tenant, Keys = new[] { key }, Limits = new { MaxConcurrency = 4 } } },
+
+            // No ledger: memory storage loses the state the dead silo held, and a ledger page that
+            // survives it then cannot write again (see UsageLedgerGrainTests); this test is about limits.
+            Usage = new { Enabled = false },
         };
         await using var cluster = await LocalhostCluster.StartAsync(config, silos: 2, time);
         GatewayHost[] frontEnds = [await cluster.StartFrontEndAsync(), await cluster.StartFrontEndAsync()];

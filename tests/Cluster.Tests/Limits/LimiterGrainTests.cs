@@ -3,6 +3,7 @@ using Cluster.Grains.Access;
 using Cluster.Grains.Completions;
 using Cluster.Grains.Errors;
 using Cluster.Grains.Limits;
+using Cluster.Tests.Support;
 
 namespace Cluster.Tests.Limits;
 
@@ -12,8 +13,8 @@ namespace Cluster.Tests.Limits;
 /// concurrency slots come back on every path, quotas reset at the day's end, and parallel
 /// admissions from both silos never exceed a limit.
 /// </summary>
-[Collection(LimiterCluster.Name)]
-public sealed class LimiterGrainTests(LimiterClusterFixture fixture)
+[Collection(FakeTimeClusterFixture.Name)]
+public sealed class LimiterGrainTests(FakeTimeClusterFixture fixture)
 {
     private static readonly TimeSpan WaitForTimer = TimeSpan.FromSeconds(10);
 

@@ -1,0 +1,87 @@
+using Cluster.Grains.Errors;
+using Cluster.Grains.Usage;
+using Cluster.Tests.Support;
+
+namespace Cluster.Tests.Usage;
+
+/// <summary>A ledger page on a two-silo cluster: idempotent by request id, group-committed, read back from storage.</summary>
+[Collection(FakeTimeClusterFixture.Name)]
+public sealed class UsageLedgerGrainTests(FakeTimeClusterFixture fixture)
+{
+    private const string LostAnswerBug =
+        "Known gateway bug: after one write of a ledger page fails although storage applied it (a timeout, or another activation "
+        + "wrote the page), the page keeps the old ETag and every later write conflicts, so every request recorded on that page "
+        + "fails with 503 until the page deactivates, which its traffic prevents. UsageLedgerGrain has no InconsistentStateException "
+        + "recovery (re-read the page, merge by request id, write again).";
+
+    [Fact]
+    public async Task RecordAsync_SameRequestIdAgain_StoredOnce()
+    {
+        var page = NewPage();
+        var record = Record("req-1", tokens: 10);
+
+        await page.RecordAsync(record);
+        await page.RecordAsync(record with { PromptTokens = 99 });
+
+        var stored = Assert.Single(await page.GetRecordsAsync());
+        Assert.Equal(10, stored.PromptTokens);
+    }
+
+    [Fact]
+    public async Task RecordAsync_HundredsConcurrentlyFromBothSilos_AllStoredOnceAndReadBackAfterDeactivation()
+    {
+        var key = NewPageKey();
+        var factories = fixture.SiloGrainFactories;
+        var records = Enumerable.Range(0, 300).Select(i => Record($"req-{i}", tokens: i)).ToArray();
+
+        // Each record twice, from both silos at once, as retries would.
+        await Task.WhenAll(records.Concat(records).Select((record, i) =>
+            Task.Run(() => factories[i % factories.Count].GetGrain<IUsageLedgerGrain>(key).RecordAsync(record))));
+        var page = fixture.Cluster.Client.GetGrain<IUsageLedgerGrain>(key);
+        await fixture.Cluster.DeactivateAsync(page.GetGrainId());
+        var stored = await page.GetRecordsAsync();
+
+        Assert.Equal(records.Length, stored.Length);
+        Assert.Equal(records.Select(r => r.RequestId).Order(), stored.Select(r => r.RequestId).Order());
+        Assert.Equal(records.Sum(r => (long)r.PromptTokens), stored.Sum(r => (long)r.PromptTokens));
+    }
+
+    [Fact(Skip = LostAnswerBug)]
+    public async Task RecordAsync_AWriteAppliedButItsAnswerLost_LaterRecordsAreStillStored()
+    {
+        var page = NewPage();
+        await page.RecordAsync(Record("before", tokens: 1));
+        fixture.StorageFaults.LoseNextAnswer(page.GetGrainId());
+
+        var lost = await Assert.ThrowsAsync<GatewayException>(() => page.RecordAsync(Record("lost-answer", tokens: 2)));
+        Assert.Equal(GatewayErrorCode.ClusterUnavailable, lost.Code);
+
+        // The page must recover: later records are stored, and so is the one whose answer was lost.
+        await page.RecordAsync(Record("after", tokens: 3));
+        await fixture.Cluster.DeactivateAsync(page.GetGrainId());
+        Assert.Equal(["after", "before", "lost-answer"], (await page.GetRecordsAsync()).Select(r => r.RequestId).Order());
+    }
+
+    private IUsageLedgerGrain NewPage() => fixture.Cluster.Client.GetGrain<IUsageLedgerGrain>(NewPageKey());
+
+    private static string NewPageKey() => UsageLedger.KeyOf("ledger-test-" + Guid.NewGuid().ToString("N")[..12], new DateOnly(2031, 3, 31), 0);
+
+    private static UsageRecord Record(string requestId, int tokens) => new(
+        RequestId: requestId,
+        Tenant: "ledger-test",
+        KeyId: "key_1",
+        Model: "model",
+        DeploymentId: "deployment",
+        SessionId: null,
+        TimestampMs: new DateTimeOffset(2031, 3, 31, 12, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds(),
+        Endpoint: "chat.completions",
+        PromptTokens: tokens,
+        CompletionTokens: 0,
+        TotalTokens: tokens,
+        CachedTokens: null,
+        ReasoningTokens: null,
+        Estimated: false,
+        Status: "ok",
+        LatencyMs: 1,
+        CostUsd: 0);
+}

@@ -210,10 +210,16 @@ internal sealed partial class CompletionRelay(
                     writer.TryComplete();
                     return;
                 }
-                catch (GatewayException ex) when (!started && IsRetryable(ex))
+                catch (GatewayException ex) when (IsRetryable(ex))
                 {
                     LogAttemptFailed(logger, request.RequestId, deployment.Id, ex.Code, ex.Message);
                     lease.Failed(deployment.Id, ex.Code.ToString(), ex.Code == GatewayErrorCode.RateLimited ? ex.RetryAfter ?? TimeSpan.FromSeconds(1) : null);
+                    if (started)
+                    {
+                        // The client has part of this answer: too late to move it; it ends with the error.
+                        throw;
+                    }
+
                     failures.Add(ex);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

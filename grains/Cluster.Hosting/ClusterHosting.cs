@@ -94,6 +94,8 @@ public static class ClusterHosting
                 else
                 {
                     silo.AddMemoryGrainStorage(GrainStorage.Name);
+                    silo.Services.AddOptions<MemoryGrainStorageOptions>(GrainStorage.Name)
+                        .Configure<IServiceProvider>((o, sp) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>()));
                 }
 
                 silo.AddOutgoingGrainCallFilter<GrainCallCounter>();

@@ -279,6 +279,14 @@ internal sealed partial class CompletionRelay(
         var snapshot = await catalog.GetAsync().ConfigureAwait(false);
         if (!snapshot.TryResolve(request.Model, out var model))
         {
+            // The front-end resolved this name in its copy of the catalogue, so this silo's copy is
+            // behind (a model added moments ago, or a copy not refreshed since the silo was idle):
+            // load the current one before answering model_not_found.
+            snapshot = await catalog.LoadAsync().ConfigureAwait(false);
+        }
+
+        if (!snapshot.TryResolve(request.Model, out model))
+        {
             throw new GatewayException(GatewayErrorCode.ModelNotFound, $"The model '{request.RequestedModel}' does not exist.", "model");
         }
 

@@ -1,4 +1,5 @@
 using Cluster.Grains.Errors;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 using Orleans.Storage;
@@ -6,58 +7,86 @@ using Orleans.Storage;
 namespace Cluster.Grains.Usage;
 
 /// <summary>
-/// A ledger page with group commit: records that arrive while a write is in flight are all made
-/// durable by the next single write, so storage sees a few writes per second however many requests
-/// there are, and every caller returns only once its record is stored. Reentrant so records keep
-/// arriving during a write; the write copies the state first so they do not disturb it.
+/// A ledger page, stored as a head and fixed-size segments (each its own storage row), so a write
+/// costs the same however full the page is, and no row outgrows Azure Table's entity size. Writes
+/// are group-committed: records that arrive while a write is in flight are all made durable by
+/// the next single write, and every caller returns only once its record is stored. Reentrant so
+/// records keep arriving during a write; a write stores a copy, so they do not disturb it.
 /// </summary>
 [Reentrant]
-internal sealed partial class UsageLedgerGrain(
-    [PersistentState("ledger", GrainStorage.Name)] IPersistentState<UsageLedgerState> state,
-    ILogger<UsageLedgerGrain> logger) : Grain, IUsageLedgerGrain
+internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger) : Grain, IUsageLedgerGrain
 {
-    private readonly Dictionary<string, UsageRecord> _live = new(StringComparer.Ordinal);
+    public const int SegmentSize = 256;
+    private const string HeadName = "ledger";
+    private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
+    private readonly List<GrainState<LedgerSegment>> _segments = [];
+    private readonly HashSet<int> _dirty = [];
+    private GrainState<LedgerHead> _head = new(new LedgerHead());
+    private bool _headDirty;
+    private IGrainStorage _storage = null!;
     private Task? _writing;
     private Task? _queued;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        foreach (var (id, record) in state.State.Records)
+        _storage = ServiceProvider.GetRequiredKeyedService<IGrainStorage>(GrainStorage.Name);
+        await _storage.ReadStateAsync(HeadName, this.GetGrainId(), _head);
+        var reads = new Task<GrainState<LedgerSegment>>[Head.Segments];
+        for (var i = 0; i < reads.Length; i++)
         {
-            _live[id] = record;
+            reads[i] = ReadSegmentAsync(i);
         }
 
-        return Task.CompletedTask;
+        foreach (var segment in await Task.WhenAll(reads))
+        {
+            _segments.Add(segment);
+            foreach (var record in Records(segment))
+            {
+                _ids.Add(record.RequestId);
+            }
+        }
     }
 
     public Task RecordAsync(UsageRecord record)
     {
-        if (!_live.TryAdd(record.RequestId, record))
+        if (!_ids.Add(record.RequestId))
         {
-            // Already recorded (or being recorded): wait for whatever write covers it.
+            // Already recorded, or being recorded: wait for the write that covers it.
             return _queued is { IsCompleted: false } ? _queued : _writing is { IsCompleted: false } ? _writing : Task.CompletedTask;
         }
 
+        if (_segments.Count == 0 || Records(_segments[^1]).Count >= SegmentSize)
+        {
+            _segments.Add(new GrainState<LedgerSegment>(new LedgerSegment()));
+            Head.Segments = _segments.Count;
+            _headDirty = true;
+        }
+
+        Records(_segments[^1]).Add(record);
+        _dirty.Add(_segments.Count - 1);
         return CommitAsync();
     }
 
-    public Task<UsageRecord[]> GetRecordsAsync() => Task.FromResult(_live.Values.ToArray());
+    public Task<UsageRecord[]> GetRecordsAsync() =>
+        Task.FromResult(_segments.SelectMany(Records).ToArray());
 
     private Task CommitAsync()
     {
+        // A queued write has not taken its copy yet: it will include this record. (Checked first:
+        // between the in-flight write finishing and the queued one starting, other turns run.)
+        if (_queued is { IsCompleted: false })
+        {
+            return _queued;
+        }
+
         if (_writing is null or { IsCompleted: true })
         {
             _writing = WriteAsync();
             return _writing;
         }
 
-        // A write is in flight and copied the state before this record: join the next one. The
-        // in-flight write cannot be complete here, so the queued one really waits for it.
-        if (_queued is null or { IsCompleted: true })
-        {
-            _queued = WriteAfterAsync(_writing);
-        }
-
+        // A write is in flight and took its copy before this record: queue the next one.
+        _queued = WriteAfterAsync(_writing);
         return _queued;
     }
 
@@ -69,7 +98,7 @@ internal sealed partial class UsageLedgerGrain(
         }
         catch (Exception)
         {
-            // Its callers saw the failure; this write retries with everything so far.
+            // Its callers saw the failure; this write retries everything still dirty.
         }
 
         _queued = null;
@@ -79,30 +108,32 @@ internal sealed partial class UsageLedgerGrain(
 
     private async Task WriteAsync()
     {
+        // Take the copies now, before the first await: records arriving later wait for the next write.
+        var headDirty = _headDirty;
+        var head = new LedgerHead { Segments = Head.Segments };
+        var dirty = _dirty.Select(i => (Index: i, Records: new List<UsageRecord>(Records(_segments[i])))).ToArray();
+        _headDirty = false;
+        _dirty.Clear();
         try
         {
-            state.State = new UsageLedgerState { Records = new Dictionary<string, UsageRecord>(_live, StringComparer.Ordinal) };
-            try
+            // The head first: a segment the head does not count would not be read back.
+            if (headDirty)
             {
-                await state.WriteStateAsync();
+                var state = new GrainState<LedgerHead>(head) { ETag = _head.ETag, RecordExists = _head.RecordExists };
+                await _storage.WriteStateAsync(HeadName, this.GetGrainId(), state);
+                (_head.ETag, _head.RecordExists) = (state.ETag, state.RecordExists);
             }
-            catch (InconsistentStateException)
-            {
-                // Another activation wrote this page (a short overlap during membership changes):
-                // merge what is stored with what we hold and write again.
-                LogConflict(logger, this.GetPrimaryKeyString());
-                await state.ReadStateAsync();
-                foreach (var (id, record) in state.State.Records)
-                {
-                    _live.TryAdd(id, record);
-                }
 
-                state.State = new UsageLedgerState { Records = new Dictionary<string, UsageRecord>(_live, StringComparer.Ordinal) };
-                await state.WriteStateAsync();
-            }
+            await Task.WhenAll(dirty.Select(d => WriteSegmentAsync(d.Index, d.Records)));
         }
-        catch (Exception ex) when (ex is not GatewayException)
+        catch (Exception ex)
         {
+            _headDirty |= headDirty;
+            foreach (var (index, _) in dirty)
+            {
+                _dirty.Add(index);
+            }
+
             LogWriteFailed(logger, ex, this.GetPrimaryKeyString());
             throw new GatewayException(GatewayErrorCode.ClusterUnavailable, "The usage ledger could not be written; the request was not completed.")
             {
@@ -111,8 +142,26 @@ internal sealed partial class UsageLedgerGrain(
         }
     }
 
-    [LoggerMessage(30, LogLevel.Warning, "Ledger page {Page} was written by another activation; merged and retried")]
-    private static partial void LogConflict(ILogger logger, string page);
+    private async Task WriteSegmentAsync(int index, List<UsageRecord> records)
+    {
+        var stored = _segments[index];
+        var state = new GrainState<LedgerSegment>(new LedgerSegment { Records = records }) { ETag = stored.ETag, RecordExists = stored.RecordExists };
+        await _storage.WriteStateAsync(SegmentName(index), this.GetGrainId(), state);
+        (stored.ETag, stored.RecordExists) = (state.ETag, state.RecordExists);
+    }
+
+    private async Task<GrainState<LedgerSegment>> ReadSegmentAsync(int index)
+    {
+        var segment = new GrainState<LedgerSegment>(new LedgerSegment());
+        await _storage.ReadStateAsync(SegmentName(index), this.GetGrainId(), segment);
+        return segment;
+    }
+
+    private LedgerHead Head => _head.State ??= new LedgerHead();
+
+    private static List<UsageRecord> Records(GrainState<LedgerSegment> segment) => (segment.State ??= new LedgerSegment()).Records;
+
+    private static string SegmentName(int index) => "ledger-" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     [LoggerMessage(31, LogLevel.Error, "Ledger page {Page} could not be written")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception, string page);

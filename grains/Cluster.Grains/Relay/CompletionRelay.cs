@@ -318,7 +318,15 @@ internal sealed partial class CompletionRelay(
             if (m == 0 && request.SessionId is { } sessionId && order.Count > 1)
             {
                 session = services.Grains.GetGrain<ISessionGrain>(ISessionGrain.KeyOf(request.Caller.Tenant, sessionId));
-                pinned = await session.PinAsync(models[0].Name, [.. order.Select(d => d.Id)]).ConfigureAwait(false);
+
+                // Counted on the deployment it ranked first while the session answers: requests ranked
+                // meanwhile see it, so a burst of new sessions spreads out instead of all pinning the
+                // one deployment that looked idle before any of them was counted.
+                using (balancer.Acquire(order[0]))
+                {
+                    pinned = await session.PinAsync(models[0].Name, [.. order.Select(d => d.Id)]).ConfigureAwait(false);
+                }
+
                 order = [.. order.Where(d => d.Id == pinned), .. order.Where(d => d.Id != pinned)];
             }
 

@@ -41,7 +41,14 @@ internal sealed partial class CallerAuthenticator : IDisposable
     {
         var token = BearerToken(context.Request);
         var index = await _access.GetAsync();
-        if (token is not null && index.TryFindKey(KeyHash.Of(token), out var key, out var tenant))
+        var hash = token is null ? null : KeyHash.Of(token);
+        if (hash is not null && !index.TryFindKey(hash, out _, out _))
+        {
+            // Perhaps a key issued a moment ago through another front-end.
+            index = await _access.GetFreshAsync();
+        }
+
+        if (hash is not null && index.TryFindKey(hash, out var key, out var tenant))
         {
             _lastUsed[key.Id] = _time.GetUtcNow().ToUnixTimeSeconds();
             return new AuthenticatedCaller(new CallerIdentity(tenant.Id, key.Id), tenant);

@@ -59,6 +59,12 @@ internal sealed partial class CompletionHandler(
             var snapshot = await catalog.GetAsync();
             if (!snapshot.TryResolve(parsed.Model, out var definition))
             {
+                // Perhaps a model added a moment ago through another front-end.
+                snapshot = await catalog.GetFreshAsync();
+            }
+
+            if (!snapshot.TryResolve(parsed.Model, out definition))
+            {
                 throw new GatewayException(GatewayErrorCode.ModelNotFound, $"The model '{parsed.Model}' does not exist or you do not have access to it.", "model");
             }
 

@@ -17,6 +17,9 @@ internal static class RequestBody
             var limit = request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
             if (length > limit)
             {
+                // The body stays unread and Kestrel will not drain more than the limit: without this
+                // the connection is dropped after the response and a client that reuses it fails.
+                request.HttpContext.Response.Headers.Connection = "close";
                 throw new GatewayException(GatewayErrorCode.RequestTooLarge, $"The request body is too large ({length} bytes; the limit is {limit}).");
             }
 

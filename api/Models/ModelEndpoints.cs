@@ -52,6 +52,8 @@ internal static class ModelEndpoints
 
     private static async Task GetAsync(HttpContext context, string id, ModelCatalogView catalog, CallerAuthenticator authenticator, ILogger<ModelCatalogView> logger)
     {
+        // Clients that escape the id (the .NET OpenAI SDK) send "org%2Fmodel"; Kestrel never decodes %2F.
+        id = id.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
         try
         {
             var caller = await authenticator.AuthenticateAsync(context);

@@ -142,9 +142,10 @@ internal static partial class OpenAIErrors
         };
         if (error is not null)
         {
-            var status = response.StatusCode;
-            await WriteAsync(context, error);
-            response.StatusCode = status;
+            // The status stays as routing or Kestrel set it (404, 405, 413); only the body is ours.
+            // (It cannot be restored after WriteAsync: by then the response has started.)
+            response.ContentType = "application/json";
+            await response.Body.WriteAsync(Body(error));
         }
     }
 

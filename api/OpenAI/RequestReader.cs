@@ -136,6 +136,13 @@ internal static class RequestReader
                 }
             }
 
+            // Anything after the object is not JSON: reading on throws (caught below) rather than
+            // forwarding a body that every backend, and the built-in providers, would choke on.
+            if (reader.Read())
+            {
+                throw GatewayException.BadRequest("The request body must be a single JSON object.", null);
+            }
+
             if (string.IsNullOrEmpty(model))
             {
                 throw GatewayException.BadRequest("You must provide a model parameter.", "model");
@@ -170,7 +177,8 @@ internal static class RequestReader
     {
         if (reader.TokenType == JsonTokenType.Null)
         {
-            return StreamUsageOption.Absent;
+            // Present, so the upstream body must replace it rather than add a second stream_options.
+            return StreamUsageOption.Excluded;
         }
 
         if (reader.TokenType != JsonTokenType.StartObject)

@@ -1,1 +1,29 @@
-Console.WriteLine("todo");
+using Cluster.Bench.Cli;
+using Cluster.Bench.Proxy;
+using Cluster.Bench.Runner;
+using Cluster.Bench.Upstream;
+
+// `Cluster.Bench upstream …` and `Cluster.Bench yarp …` are the child servers the runner starts;
+// anything else is a bench run.
+try
+{
+    return args.FirstOrDefault() switch
+    {
+        "upstream" => await FakeUpstreamServer.RunAsync(new ArgumentReader(args.Skip(1))),
+        "yarp" => await YarpForwarderServer.RunAsync(new ArgumentReader(args.Skip(1))),
+        "--help" or "-h" => PrintUsage(),
+        _ => await new BenchRunner(BenchSettings.FromArgs(args)).RunAsync(),
+    };
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine($"error: {ex.Message}");
+    Console.Error.WriteLine(BenchSettings.Usage);
+    return 2;
+}
+
+static int PrintUsage()
+{
+    Console.WriteLine(BenchSettings.Usage);
+    return 0;
+}

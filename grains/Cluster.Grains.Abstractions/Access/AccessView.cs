@@ -22,5 +22,8 @@ public sealed class AccessView
 
     public ValueTask<AccessIndex> GetAsync() => _view.GetAsync();
 
+    /// <summary>The current copy, checked now: for a lookup that missed in the cached copy.</summary>
+    public Task<AccessIndex> GetFreshAsync() => _view.GetFreshAsync();
+
     public Task<AccessIndex> LoadAsync() => _view.LoadAsync();
 }

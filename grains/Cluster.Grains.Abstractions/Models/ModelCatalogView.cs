@@ -25,5 +25,8 @@ public sealed class ModelCatalogView
 
     public ValueTask<CatalogSnapshot> GetAsync() => _view.GetAsync();
 
+    /// <summary>The current copy, checked now: for a lookup that missed in the cached copy.</summary>
+    public Task<CatalogSnapshot> GetFreshAsync() => _view.GetFreshAsync();
+
     public Task<CatalogSnapshot> LoadAsync() => _view.LoadAsync();
 }

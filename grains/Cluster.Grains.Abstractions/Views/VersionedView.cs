@@ -13,6 +13,7 @@ public sealed class VersionedView<T>(Func<Task<long>> getVersion, Func<Task<(lon
     private (long Version, T Value)? _current;
     private long _checkedAt;
     private Task? _refreshing;
+    private Task<T>? _freshCheck;
 
     public TimeSpan RefreshInterval { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -31,6 +32,31 @@ public sealed class VersionedView<T>(Func<Task<long>> getVersion, Func<Task<(lon
         }
 
         return new ValueTask<T>(current.Value.Value);
+    }
+
+    /// <summary>
+    /// The value after checking the version now. For lookups that missed, so that something
+    /// created a moment ago on another node is found at once. Concurrent callers share one check,
+    /// so a flood of misses (bad keys) costs one grain call at a time, not one each.
+    /// </summary>
+    public Task<T> GetFreshAsync()
+    {
+        lock (_gate)
+        {
+            if (_freshCheck is not { IsCompleted: false })
+            {
+                _freshCheck = CheckNowAsync();
+            }
+
+            return _freshCheck;
+        }
+    }
+
+    private async Task<T> CheckNowAsync()
+    {
+        var version = await getVersion();
+        Volatile.Write(ref _checkedAt, time.GetTimestamp());
+        return _current is { } known && known.Version == version ? known.Value : await LoadAsync();
     }
 
     /// <summary>Loads the document now, for callers that just changed it.</summary>

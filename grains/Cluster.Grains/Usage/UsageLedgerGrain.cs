@@ -8,7 +8,9 @@ namespace Cluster.Grains.Usage;
 
 /// <summary>
 /// A ledger page, stored as a head and fixed-size segments (each its own storage row), so a write
-/// costs the same however full the page is, and no row outgrows Azure Table's entity size. Writes
+/// costs the same however full the page is, and no row outgrows Azure Table's entity size. Only the
+/// open segment and the most recent request ids stay in memory; full segments are read back from
+/// storage when a usage query asks, so memory does not grow with the page. Writes
 /// are group-committed: records that arrive while a write is in flight are all made durable by
 /// the next single write, and every caller returns only once its record is stored. Reentrant so
 /// records keep arriving during a write; a write stores a copy, so they do not disturb it.
@@ -16,9 +18,13 @@ namespace Cluster.Grains.Usage;
 [Reentrant]
 internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger) : Grain, IUsageLedgerGrain
 {
-    public const int SegmentSize = 256;
+    public const int SegmentSize = 64;
+
+    /// <summary>Request ids remembered to make recording idempotent; a repeat comes within moments, not hours.</summary>
+    private const int RememberedIds = 65_536;
     private const string HeadName = "ledger";
     private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
+    private readonly Queue<string> _idOrder = new();
     private readonly List<GrainState<LedgerSegment>> _segments = [];
     private readonly HashSet<int> _dirty = [];
     private GrainState<LedgerHead> _head = new(new LedgerHead());
@@ -31,25 +37,26 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
     {
         _storage = ServiceProvider.GetRequiredKeyedService<IGrainStorage>(GrainStorage.Name);
         await _storage.ReadStateAsync(HeadName, this.GetGrainId(), _head);
-        var reads = new Task<GrainState<LedgerSegment>>[Head.Segments];
-        for (var i = 0; i < reads.Length; i++)
+        // Sealed segments are never written again: only the open (last) one is read now.
+        for (var i = 0; i < Head.Segments - 1; i++)
         {
-            reads[i] = ReadSegmentAsync(i);
+            _segments.Add(new GrainState<LedgerSegment>(null!));
         }
 
-        foreach (var segment in await Task.WhenAll(reads))
+        if (Head.Segments > 0)
         {
-            _segments.Add(segment);
-            foreach (var record in Records(segment))
+            var open = await ReadSegmentAsync(Head.Segments - 1);
+            _segments.Add(open);
+            foreach (var record in Records(open))
             {
-                _ids.Add(record.RequestId);
+                Remember(record.RequestId);
             }
         }
     }
 
     public Task RecordAsync(UsageRecord record)
     {
-        if (!_ids.Add(record.RequestId))
+        if (!Remember(record.RequestId))
         {
             // Already recorded, or being recorded: wait for the write that covers it.
             return _queued is { IsCompleted: false } ? _queued : _writing is { IsCompleted: false } ? _writing : Task.CompletedTask;
@@ -67,8 +74,12 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
         return CommitAsync();
     }
 
-    public Task<UsageRecord[]> GetRecordsAsync() =>
-        Task.FromResult(_segments.SelectMany(Records).ToArray());
+    public async Task<UsageRecord[]> GetRecordsAsync()
+    {
+        var segments = await Task.WhenAll(_segments.Select((segment, index) =>
+            segment.State is null ? ReadSegmentAsync(index) : Task.FromResult(segment)));
+        return segments.SelectMany(Records).ToArray();
+    }
 
     private Task CommitAsync()
     {
@@ -148,6 +159,28 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
         var state = new GrainState<LedgerSegment>(new LedgerSegment { Records = records }) { ETag = stored.ETag, RecordExists = stored.RecordExists };
         await _storage.WriteStateAsync(SegmentName(index), this.GetGrainId(), state);
         (stored.ETag, stored.RecordExists) = (state.ETag, state.RecordExists);
+        if (index < _segments.Count - 1 && records.Count >= SegmentSize && !_dirty.Contains(index))
+        {
+            // Full and stored: let it go from memory; a usage query reads it back.
+            stored.State = null!;
+        }
+    }
+
+    /// <summary>Notes a request id; false when it was seen recently.</summary>
+    private bool Remember(string requestId)
+    {
+        if (!_ids.Add(requestId))
+        {
+            return false;
+        }
+
+        _idOrder.Enqueue(requestId);
+        if (_idOrder.Count > RememberedIds)
+        {
+            _ids.Remove(_idOrder.Dequeue());
+        }
+
+        return true;
     }
 
     private async Task<GrainState<LedgerSegment>> ReadSegmentAsync(int index)
@@ -160,6 +193,7 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
     private LedgerHead Head => _head.State ??= new LedgerHead();
 
     private static List<UsageRecord> Records(GrainState<LedgerSegment> segment) => (segment.State ??= new LedgerSegment()).Records;
+
 
     private static string SegmentName(int index) => "ledger-" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

@@ -1,0 +1,18 @@
+namespace Cluster.Bench.Gateway;
+
+/// <summary>Which features of the gateway a run switches on, and how far the limits go.</summary>
+internal sealed record GatewayVariant(string Name, bool LimitsAndLedger, long Rpm, long Tpm, int MaxConcurrency)
+{
+    public const string TenantKey = "sk-bench-1";
+
+    /// <summary>No auth, no limits, no ledger: the routing and relaying cost alone.</summary>
+    public static GatewayVariant Off { get; } = new("off", false, 0, 0, 0);
+
+    /// <summary>Keys, limits and ledger on, limits so high that nothing is refused: the cost of exact admission.</summary>
+    public static GatewayVariant On { get; } = new("limits", true, 100_000_000, 100_000_000_000, 100_000);
+
+    /// <summary>100 requests a minute, to check that admission is exact under a burst.</summary>
+    public static GatewayVariant Accuracy { get; } = new("accuracy", true, 100, 100_000_000_000, 100_000);
+
+    public string? BearerToken => LimitsAndLedger ? TenantKey : null;
+}

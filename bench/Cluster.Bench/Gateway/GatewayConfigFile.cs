@@ -25,7 +25,7 @@ internal static class GatewayConfigFile
                             ["UpstreamModel"] = UpstreamModel,
                         }),
                 }),
-            ["Usage"] = new JsonObject { ["Enabled"] = variant.LimitsAndLedger },
+            ["Usage"] = new JsonObject { ["Enabled"] = variant.Ledger },
 
             // Per-request Information logs to a console would dominate the figures; production runs at Warning too.
             ["Logging"] = new JsonObject

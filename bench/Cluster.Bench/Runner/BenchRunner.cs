@@ -48,7 +48,7 @@ internal sealed class BenchRunner(BenchSettings settings)
             }
 
             var gatewayTargets = settings.LoadRounds
-                ? new[] { "gateway", "gateway+limits", "cluster", "cluster+limits" }.Where(settings.Targets.Contains).ToList()
+                ? new[] { "gateway", "gateway+ledger", "gateway+limits", "cluster", "cluster+ledger", "cluster+limits" }.Where(settings.Targets.Contains).ToList()
                 : [];
             string? buildFailure = null;
             if (gatewayTargets.Count > 0 || settings.Accuracy)
@@ -178,12 +178,13 @@ internal sealed class BenchRunner(BenchSettings settings)
         foreach (var name in names)
         {
             var limits = name.EndsWith("+limits", StringComparison.Ordinal);
-            var variant = limits ? GatewayVariant.On : GatewayVariant.Off;
+            var ledgerOnly = name.EndsWith("+ledger", StringComparison.Ordinal);
+            var variant = limits ? GatewayVariant.On : ledgerOnly ? GatewayVariant.LedgerOnly : GatewayVariant.Off;
             var cluster = name.StartsWith("cluster", StringComparison.Ordinal);
             var target = new BenchTarget(
                 name,
                 (cluster ? "client → API (Orleans client) → 2 silos → upstream" : "client → gateway (co-hosted silo) → upstream")
-                + (limits ? "; keys, limits and ledger on" : "; no auth, limits or ledger"))
+                + (limits ? "; keys, limits and ledger on" : ledgerOnly ? "; ledger on, no auth or limits" : "; no auth, limits or ledger"))
             {
                 BearerToken = variant.BearerToken,
             };

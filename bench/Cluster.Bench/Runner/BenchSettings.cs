@@ -5,7 +5,7 @@ namespace Cluster.Bench.Runner;
 /// <summary>What one bench run measures and for how long.</summary>
 internal sealed record BenchSettings
 {
-    public static readonly string[] AllTargets = ["direct", "yarp", "gateway", "gateway+limits", "cluster", "cluster+limits"];
+    public static readonly string[] AllTargets = ["direct", "yarp", "gateway", "gateway+ledger", "gateway+limits", "cluster", "cluster+ledger", "cluster+limits"];
 
     public required string Mode { get; init; }
 
@@ -64,7 +64,7 @@ internal sealed record BenchSettings
           --accuracy            rate-limit accuracy (Rpm 100, 500 concurrent requests, twice across a window);
                                 alone it runs only that check and writes bench/results/accuracy.md
           --out PATH            report file (default bench/results/latest.md)
-          --targets LIST        subset of direct,yarp,gateway,gateway+limits,cluster,cluster+limits
+          --targets LIST        subset of direct,yarp,gateway,gateway+ledger,gateway+limits,cluster,cluster+ledger,cluster+limits
           --rounds N  --duration SECONDS  --warmup SECONDS
           --concurrency 1,4,16,64   --stream-concurrency 1,16
           --chunks N  --chunk-interval-ms MS  --delay-ms MS   (fake upstream behaviour)

@@ -7,6 +7,9 @@ internal sealed class AttemptFailures
 {
     private readonly List<GatewayException> _failures = [];
 
+    /// <summary>Attempts started (sent, or about to be sent, to a backend).</summary>
+    public int Attempts { get; set; }
+
     public void Add(GatewayException failure) => _failures.Add(failure);
 
     public GatewayException Final(string model)

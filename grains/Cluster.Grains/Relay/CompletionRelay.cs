@@ -42,19 +42,17 @@ internal sealed partial class CompletionRelay(
         try
         {
             var plan = await PlanAsync(models, request).ConfigureAwait(false);
-            var attempts = 0;
             foreach (var (model, deployment) in plan.Attempts)
             {
-                if (await account.TryTakeDeploymentAsync(model, deployment).ConfigureAwait(false) is { } full)
+                var begin = await BeginAttemptAsync(account, model, deployment, failures, cancellationToken).ConfigureAwait(false);
+                if (begin is not { } go)
                 {
-                    failures.Add(full);
-                    continue;
+                    break;
                 }
 
-                if (!await BeforeAttemptAsync(attempts++, cancellationToken).ConfigureAwait(false))
+                if (!go)
                 {
-                    await account.LeaveDeploymentAsync().ConfigureAwait(false);
-                    break;
+                    continue;
                 }
 
                 last = (model, deployment);
@@ -157,19 +155,17 @@ internal sealed partial class CompletionRelay(
         {
             var failures = new AttemptFailures();
             var plan = await PlanAsync(models, request).ConfigureAwait(false);
-            var attempts = 0;
             foreach (var (model, deployment) in plan.Attempts)
             {
-                if (await account.TryTakeDeploymentAsync(model, deployment).ConfigureAwait(false) is { } full)
+                var begin = await BeginAttemptAsync(account, model, deployment, failures, cancellationToken).ConfigureAwait(false);
+                if (begin is not { } go)
                 {
-                    failures.Add(full);
-                    continue;
+                    break;
                 }
 
-                if (!await BeforeAttemptAsync(attempts++, cancellationToken).ConfigureAwait(false))
+                if (!go)
                 {
-                    await account.LeaveDeploymentAsync().ConfigureAwait(false);
-                    break;
+                    continue;
                 }
 
                 last = (model, deployment);
@@ -344,12 +340,24 @@ internal sealed partial class CompletionRelay(
         return new AttemptPlan(attempts, models[0], session, pinned);
     }
 
-    /// <summary>Waits before a retry (backoff doubling from <c>Routing:RetryBackoffMs</c>); false when the attempts are used up.</summary>
-    private async Task<bool> BeforeAttemptAsync(int attempt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Readies one attempt: takes the deployment's capacity (false: it is full, try the next) and
+    /// waits out the backoff before a retry, doubling from <c>Routing:RetryBackoffMs</c> (null:
+    /// the attempts are used up).
+    /// </summary>
+    private async Task<bool?> BeginAttemptAsync(RequestAccount account, ModelDefinition model, DeploymentDefinition deployment, AttemptFailures failures, CancellationToken cancellationToken)
     {
+        if (await account.TryTakeDeploymentAsync(model, deployment).ConfigureAwait(false) is { } full)
+        {
+            failures.Add(full);
+            return false;
+        }
+
+        var attempt = failures.Attempts++;
         if (attempt >= _routing.MaxAttempts)
         {
-            return false;
+            await account.LeaveDeploymentAsync().ConfigureAwait(false);
+            return null;
         }
 
         if (attempt > 0 && _routing.RetryBackoffMs > 0)

@@ -6,7 +6,7 @@ namespace Cluster.Tests.Routing;
 /// The circuit breaker and the cluster-wide in-flight count of one deployment, driven the way the
 /// silos drive it (reports and probe requests), on fake time.
 /// </summary>
-[Collection(RoutingClusterCollection.Name)]
+[Collection(RoutingClusterFixture.Name)]
 public sealed class DeploymentStatusGrainTests(RoutingClusterFixture fixture)
 {
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(30);

@@ -6,19 +6,16 @@ using Orleans.TestingHost;
 
 namespace Cluster.Tests.Routing;
 
-[CollectionDefinition(Name)]
-public sealed class RoutingClusterCollection : ICollectionFixture<RoutingClusterFixture>
-{
-    public const string Name = "routing grains";
-}
-
 /// <summary>
 /// Two in-process silos with the completion grains and memory storage, whose grains read one fake
 /// clock: circuit windows, cooldowns and session TTLs pass only when a test advances it. Orleans'
 /// own background loops stay on real time. Tests use fresh grain ids and only relative time.
 /// </summary>
-public sealed class RoutingClusterFixture : IAsyncLifetime
+[CollectionDefinition(Name)]
+public sealed class RoutingClusterFixture : IAsyncLifetime, ICollectionFixture<RoutingClusterFixture>
 {
+    public const string Name = "routing grains";
+
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2031, 6, 1, 12, 0, 0, TimeSpan.Zero));
 
     public InProcessTestCluster Cluster { get; private set; } = null!;

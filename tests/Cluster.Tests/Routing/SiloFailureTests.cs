@@ -10,13 +10,6 @@ using Xunit.Abstractions;
 
 namespace Cluster.Tests.Routing;
 
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class SiloFailureCollection
-{
-    /// <summary>Run alone: membership and failover timings are what is measured.</summary>
-    public const string Name = "silo failure";
-}
-
 /// <summary>
 /// Silos dying under load, on the real deployment shape: two silos on Azurite (membership and
 /// grain state) and two api front-ends that are pure Orleans clients of them.
@@ -68,7 +61,9 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
         Assert.All(results.Where(r => r.Ended < killedAt), r => Assert.True(r.Ok, $"before the kill: {r.Status} {r.Body}"));
 
         // A request the backend never saw was retried on the survivor; a failed one had reached it,
-        // and failed as 503 with Retry-After, never 500.
+        // and failed as 503 with Retry-After, never 500. Requests with no answer at all (the client's
+        // 8 s timeout) are the known hang of calls pending on the dead silo: reported above, asserted
+        // by the skipped KillSilo_RequestsInFlightOnIt_AnsweredWithinTenSeconds.
         Assert.All(failed.Except(hung), r =>
         {
             Assert.Equal(503, r.Status);

@@ -9,7 +9,7 @@ namespace Cluster.Tests.Sessions;
 /// A session's pins on fake time: the idle TTL (30 minutes, the default <c>Routing:SessionTtlMinutes</c>,
 /// which cannot be shortened enough to wait for it through the api), re-pinning, and concurrent first calls.
 /// </summary>
-[Collection(RoutingClusterCollection.Name)]
+[Collection(RoutingClusterFixture.Name)]
 public sealed class SessionGrainTests(RoutingClusterFixture fixture)
 {
     private const string Model = "model";

@@ -4,7 +4,8 @@ namespace Cluster.Api.Completions;
 
 /// <summary>
 /// Retries a grain call the cluster rejected without running it (its silo had just died or was
-/// shutting down): nothing reached a backend, so it is safe to send again, now to a survivor.
+/// shutting down), or that could not be sent because the connection to its gateway failed: nothing
+/// reached a backend, so it is safe to send again, now to a survivor.
 /// Any other failure is not retried here, since the backend may have seen the request.
 /// </summary>
 internal static class ClusterRetry
@@ -20,7 +21,8 @@ internal static class ClusterRetry
             {
                 return await call();
             }
-            catch (OrleansMessageRejectionException) when (attempt < Attempts && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when ((ex is OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException)
+                && attempt < Attempts && !cancellationToken.IsCancellationRequested)
             {
                 await Task.Delay(Pause * attempt, cancellationToken);
             }

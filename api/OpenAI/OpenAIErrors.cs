@@ -43,7 +43,7 @@ internal static partial class OpenAIErrors
                 return new GatewayException(GatewayErrorCode.RequestTooLarge, "The request body is too large.");
             case BadHttpRequestException bad:
                 return GatewayException.BadRequest($"The request could not be read: {bad.Message}", null);
-            case SiloUnavailableException or OrleansMessageRejectionException:
+            case SiloUnavailableException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException:
                 LogClusterUnavailable(logger, exception.GetType().Name, exception.Message);
                 return ClusterUnavailable();
             case OrleansException when exception.Message.Contains("gateway", StringComparison.OrdinalIgnoreCase):

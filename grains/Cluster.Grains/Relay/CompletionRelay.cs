@@ -92,6 +92,11 @@ internal sealed partial class CompletionRelay(
         catch (Exception ex)
         {
             await CloseFailedAsync(account, last, ex, cancellationToken.IsCancellationRequested, null).ConfigureAwait(false);
+            if (last is not null && IsClusterRejection(ex))
+            {
+                throw ReachedBackend(account);
+            }
+
             if (ex is GatewayException gateway && account.Limits is { } limits && gateway.Limits is null)
             {
                 throw new GatewayException(gateway.Code, gateway.Detail, gateway.Param)
@@ -206,10 +211,16 @@ internal sealed partial class CompletionRelay(
                     writer.TryComplete();
                     return;
                 }
-                catch (GatewayException ex) when (!started && IsRetryable(ex))
+                catch (GatewayException ex) when (IsRetryable(ex))
                 {
                     LogAttemptFailed(logger, request.RequestId, deployment.Id, ex.Code, ex.Message);
                     lease.Failed(deployment.Id, ex.Code.ToString(), ex.Code == GatewayErrorCode.RateLimited ? ex.RetryAfter ?? TimeSpan.FromSeconds(1) : null);
+                    if (started)
+                    {
+                        // The client has part of this answer: too late to move it; it ends with the error.
+                        throw;
+                    }
+
                     failures.Add(ex);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -235,7 +246,7 @@ internal sealed partial class CompletionRelay(
         catch (Exception ex)
         {
             await CloseFailedAsync(account, last, ex, cancellationToken.IsCancellationRequested, text).ConfigureAwait(false);
-            writer.TryComplete(ex);
+            writer.TryComplete(last is not null && IsClusterRejection(ex) ? ReachedBackend(account) : ex);
         }
     }
 
@@ -308,7 +319,15 @@ internal sealed partial class CompletionRelay(
             if (m == 0 && request.SessionId is { } sessionId && order.Count > 1)
             {
                 session = services.Grains.GetGrain<ISessionGrain>(ISessionGrain.KeyOf(request.Caller.Tenant, sessionId));
-                pinned = await session.PinAsync(models[0].Name, [.. order.Select(d => d.Id)]).ConfigureAwait(false);
+
+                // Counted on the deployment it ranked first while the session answers: requests ranked
+                // meanwhile see it, so a burst of new sessions spreads out instead of all pinning the
+                // one deployment that looked idle before any of them was counted.
+                using (balancer.Acquire(order[0]))
+                {
+                    pinned = await session.PinAsync(models[0].Name, [.. order.Select(d => d.Id)]).ConfigureAwait(false);
+                }
+
                 order = [.. order.Where(d => d.Id == pinned), .. order.Where(d => d.Id != pinned)];
             }
 
@@ -367,6 +386,22 @@ internal sealed partial class CompletionRelay(
     /// <summary>Responses name the model the client asked for, or the fallback that served it.</summary>
     private static byte[] ClientModelToken(CompletionRequest request, ModelDefinition servedBy) =>
         JsonNames.Encode(servedBy.Name == request.Model ? request.RequestedModel : servedBy.Name);
+
+    /// <summary>A grain this request called (its ledger page, its session) was on a silo that died or is stopping.</summary>
+    private static bool IsClusterRejection(Exception exception) => exception is OrleansMessageRejectionException;
+
+    /// <summary>
+    /// The failure of a request that may have reached a backend, because a grain it called was lost
+    /// with its silo. Thrown as it was, the rejection would look like a rejection of this request's
+    /// own grain call, which the front-end safely sends again; but this one ran, and sending it again
+    /// would run it on a backend twice. So: 503, and the caller decides.
+    /// </summary>
+    private static GatewayException ReachedBackend(RequestAccount account) =>
+        new(GatewayErrorCode.ClusterUnavailable, "The cluster lost a silo while finishing this request; it may have reached the backend, so it was not sent again.")
+        {
+            RetryAfter = TimeSpan.FromSeconds(2),
+            Limits = account.Limits,
+        };
 
     private static bool IsRetryable(GatewayException exception) =>
         exception.Code is GatewayErrorCode.UpstreamFailed or GatewayErrorCode.UpstreamTimeout or GatewayErrorCode.RateLimited or GatewayErrorCode.NoHealthyDeployment;

@@ -64,6 +64,12 @@ public sealed class FakeUpstream : IAsyncDisposable
     /// <summary>When true, requests are accepted and never answered.</summary>
     public bool Hang { get; set; }
 
+    /// <summary>
+    /// When set, a streamed response drops its connection after this many content chunks, and a
+    /// non-streamed one after its headers and half its body, as a crashing backend would.
+    /// </summary>
+    public int? FailAfterChunks { get; set; }
+
     /// <summary>When false, responses carry no usage (as some backends do).</summary>
     public bool ReportUsage { get; set; } = true;
 
@@ -157,6 +163,13 @@ public sealed class FakeUpstream : IAsyncDisposable
             {
                 await StreamAsync(context, body, model, kind);
             }
+            else if (FailAfterChunks is not null)
+            {
+                var whole = Encoding.UTF8.GetBytes(Completion(model, kind, Chunks));
+                context.Response.ContentLength = whole.Length;
+                await context.Response.Body.WriteAsync(whole.AsMemory(0, whole.Length / 2), context.RequestAborted);
+                await DropAsync(context);
+            }
             else
             {
                 await context.Response.WriteAsync(Completion(model, kind, Chunks));
@@ -181,6 +194,12 @@ public sealed class FakeUpstream : IAsyncDisposable
         var chat = kind == "chat";
         for (var i = 0; i < Chunks; i++)
         {
+            if (i == FailAfterChunks)
+            {
+                await DropAsync(context);
+                return;
+            }
+
             if (i > 0 && ChunkInterval > TimeSpan.Zero)
             {
                 await Task.Delay(ChunkInterval, context.RequestAborted);
@@ -205,6 +224,17 @@ public sealed class FakeUpstream : IAsyncDisposable
         await context.Response.WriteAsync("data: [DONE]\n\n", context.RequestAborted);
         await context.Response.Body.FlushAsync(context.RequestAborted);
         Count(Chunks);
+    }
+
+    /// <summary>
+    /// Sends what was written (the status line and headers at least), then drops the connection;
+    /// after a pause, since a reset discards whatever the peer has not read yet.
+    /// </summary>
+    private static async Task DropAsync(HttpContext context)
+    {
+        await context.Response.Body.FlushAsync(context.RequestAborted);
+        await Task.Delay(TimeSpan.FromMilliseconds(200), context.RequestAborted);
+        context.Abort();
     }
 
     private string Chunk(string model, bool chat, string choice, bool includeUsage)

@@ -22,7 +22,14 @@ internal sealed class OpenAIProvider(UpstreamHttp http) : IModelProvider
     public async Task<byte[]> CompleteAsync(UpstreamCall call, CancellationToken cancellationToken)
     {
         using var response = await SendAsync(call, cancellationToken).ConfigureAwait(false);
-        return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException)
+        {
+            throw Broken(call.Deployment, ex, cancellationToken);
+        }
     }
 
     public async IAsyncEnumerable<byte[]> StreamAsync(UpstreamCall call, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -33,16 +40,50 @@ internal sealed class OpenAIProvider(UpstreamHttp http) : IModelProvider
         {
             // A backend that ignored "stream": one JSON body. Relay it as a single event.
             using var copy = new MemoryStream();
-            await stream.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await stream.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or HttpRequestException)
+            {
+                throw Broken(call.Deployment, ex, cancellationToken);
+            }
+
             yield return copy.ToArray();
             yield break;
         }
 
-        await foreach (var data in SseReader.ReadAsync(stream, cancellationToken).ConfigureAwait(false))
+        var events = SseReader.ReadAsync(stream, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        await using (events.ConfigureAwait(false))
         {
-            yield return data;
+            while (true)
+            {
+                try
+                {
+                    if (!await events.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        yield break;
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or HttpRequestException)
+                {
+                    throw Broken(call.Deployment, ex, cancellationToken);
+                }
+
+                yield return events.Current;
+            }
         }
     }
+
+    /// <summary>
+    /// A backend that dropped the connection after its headers: a backend failure (502, retried when
+    /// nothing reached the client yet), not a gateway fault. If the read failed because the call was
+    /// cancelled (a timeout or the client leaving), it is reported as the cancellation it is.
+    /// </summary>
+    private static Exception Broken(DeploymentDefinition deployment, Exception exception, CancellationToken cancellationToken) =>
+        cancellationToken.IsCancellationRequested
+            ? new OperationCanceledException(exception.Message, exception, cancellationToken)
+            : new GatewayException(GatewayErrorCode.UpstreamFailed, $"The backend of deployment '{deployment.Id}' closed the connection before the response was complete.");
 
     private async Task<HttpResponseMessage> SendAsync(UpstreamCall call, CancellationToken cancellationToken)
     {

@@ -1,0 +1,265 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Cluster.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime;
+using Xunit.Abstractions;
+
+namespace Cluster.Tests.Routing;
+
+/// <summary>
+/// Silos dying under load, on the real deployment shape: two silos on Azurite (membership and
+/// grain state) and two api front-ends that are pure Orleans clients of them.
+/// </summary>
+[Collection(SiloFailureCollection.Name)]
+public sealed class SiloFailureTests(ITestOutputHelper output)
+{
+    private const string Model = "steady";
+
+    [Fact]
+    public async Task KillSilo_UnderSteadyLoad_UnsentRequestsSucceedAndErrorsStopAfterRecovery()
+    {
+        await using var upstream = await FakeUpstream.StartAsync("steady-backend");
+        upstream.Delay = TimeSpan.FromMilliseconds(50);
+        await using var cluster = await StartClusterAsync(upstream);
+        await using var api0 = await GatewayHost.StartAsync(Config(upstream), cluster.ClientArgs);
+        await using var api1 = await GatewayHost.StartAsync(Config(upstream), cluster.ClientArgs);
+        using var load = new SteadyLoad([api0.BaseUrl, api1.BaseUrl], workers: 8);
+
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var survivor = cluster.Silos[1]!;
+        var victim = cluster.Silos[0]!.Address;
+        var killedAt = load.Elapsed;
+        await cluster.StopSiloAsync(0, graceful: false);
+
+        // Recovered: the survivor has declared the dead silo dead, so nothing is routed to it any more.
+        var membership = survivor.Services.GetRequiredService<IClusterMembershipService>();
+        var deadline = Stopwatch.StartNew();
+        while (membership.CurrentSnapshot.GetSiloStatus(victim) != SiloStatus.Dead)
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(45), "the killed silo was never declared dead");
+            await Task.Delay(100);
+        }
+
+        var recoveredAt = load.Elapsed;
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var results = await load.StopAsync();
+
+        var received = upstream.Requests.Select(r => r["messages"]![0]!["content"]!.GetValue<string>()).GroupBy(m => m).ToDictionary(g => g.Key, g => g.Count());
+        var failed = results.Where(r => !r.Ok).ToList();
+        var hung = failed.Where(r => r.Status <= 0).ToList();
+        output.WriteLine($"silo killed at {killedAt.TotalSeconds:0.0} s, declared dead at {recoveredAt.TotalSeconds:0.0} s; {results.Count} requests, {failed.Count} failed "
+            + $"({hung.Count} never answered), {received.Count(r => r.Value > 1)} sent upstream twice");
+        foreach (var failure in failed)
+        {
+            output.WriteLine($"  failed {failure.Started.TotalSeconds:0.00}-{failure.Ended.TotalSeconds:0.00} s: {failure.Status}, seen upstream {received.GetValueOrDefault(failure.Marker)}x: {failure.Body}");
+        }
+
+        Assert.All(results.Where(r => r.Ended < killedAt), r => Assert.True(r.Ok, $"before the kill: {r.Status} {r.Body}"));
+
+        // A request the backend never saw was retried on the survivor; a failed one had reached it,
+        // and failed as 503 with Retry-After, never 500. Requests with no answer at all (the client's
+        // 8 s timeout) are the known hang of calls pending on the dead silo: reported above, asserted
+        // by the skipped KillSilo_RequestsInFlightOnIt_AnsweredWithinTenSeconds.
+        Assert.All(failed.Except(hung), r =>
+        {
+            Assert.Equal(503, r.Status);
+            Assert.NotNull(r.RetryAfter);
+            Assert.True(received.ContainsKey(r.Marker), $"{r.Marker} failed ({r.Body}) but never reached the backend: it should have been retried on the survivor");
+        });
+
+        // Nothing ran twice on the backend: a request that may have reached it is not sent again.
+        Assert.DoesNotContain(received, r => r.Value > 1);
+
+        // After recovery, no errors at all.
+        var afterRecovery = results.Where(r => r.Started > recoveredAt).ToList();
+        Assert.True(afterRecovery.Count > 100, $"only {afterRecovery.Count} requests after recovery");
+        Assert.All(afterRecovery, r => Assert.True(r.Ok, $"after recovery: {r.Status} {r.Body}"));
+    }
+
+    /// <summary>
+    /// Fails today: of 16 requests in flight, the 8 running on the killed silo get no answer at all
+    /// (the api is an Orleans client: it does not fail calls pending on a gateway that died, and
+    /// <c>IModelGrain.CompleteAsync</c> has a one-hour response timeout so long completions are not
+    /// cut). Unskip when the api answers them (503, or 200 after a retry where the backend never saw them).
+    /// </summary>
+    [Fact(Skip = "Known bug: requests in flight on a silo that dies hang in split mode until the client gives up (see the summary)")]
+    public async Task KillSilo_RequestsInFlightOnIt_AnsweredWithinTenSeconds()
+    {
+        await using var upstream = await FakeUpstream.StartAsync("slow-backend");
+        upstream.Delay = TimeSpan.FromSeconds(2);
+        await using var cluster = await StartClusterAsync(upstream);
+        await using var api = await GatewayHost.StartAsync(Config(upstream), cluster.ClientArgs);
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
+
+        // Sixteen at once: the model's shards spread them over both silos.
+        var calls = Enumerable.Range(0, 16).Select(async _ =>
+        {
+            try
+            {
+                return (await PostAsync(http, api.BaseUrl, stream: false)).Status;
+            }
+            catch (TaskCanceledException)
+            {
+                return -1;
+            }
+        }).ToArray();
+        await WaitUntilAsync(() => upstream.RequestCount == 16);
+        await cluster.StopSiloAsync(0, graceful: false);
+        var statuses = await Task.WhenAll(calls);
+
+        output.WriteLine("in flight when their silo died: " + string.Join(" ", statuses));
+        Assert.All(statuses, s => Assert.True(s is 200 or 503, $"{s}: -1 is no answer within 10 s"));
+    }
+
+    [Fact]
+    public async Task NoSiloReachable_Requests503WithRetryAfter_RecoversWhenSiloReturns()
+    {
+        await using var upstream = await FakeUpstream.StartAsync("lonely-backend");
+        await using var cluster = await StartClusterAsync(upstream);
+        await using var api = await GatewayHost.StartAsync(Config(upstream), cluster.ClientArgs);
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(40) };
+        Assert.Equal(200, (await PostAsync(http, api.BaseUrl, stream: false)).Status);
+
+        var stopped = new[] { await cluster.StopSiloAsync(0, graceful: false), await cluster.StopSiloAsync(1, graceful: false) };
+        var answers = new List<(int Status, string? RetryAfter, string Body, TimeSpan Took)>();
+        for (var i = 0; i < 4; i++)
+        {
+            answers.Add(await PostAsync(http, api.BaseUrl, stream: i % 2 == 1));
+        }
+
+        foreach (var answer in answers)
+        {
+            output.WriteLine($"no silo: {answer.Status} Retry-After {answer.RetryAfter} in {answer.Took.TotalMilliseconds:0} ms: {answer.Body}");
+        }
+
+        Assert.All(answers, a =>
+        {
+            Assert.Equal(503, a.Status);
+            Assert.NotNull(a.RetryAfter);
+            Assert.Equal("cluster_unavailable", JsonNode.Parse(a.Body)!["error"]!["code"]!.GetValue<string>());
+            Assert.True(a.Took < TimeSpan.FromSeconds(10), $"the 503 took {a.Took}");
+        });
+
+        // A silo comes back (on its old ports): the api finds it again by itself.
+        await cluster.RestartSiloAsync(1, stopped[1]);
+        var back = Stopwatch.StartNew();
+        var recovered = false;
+        while (back.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            var answer = await PostAsync(http, api.BaseUrl, stream: false);
+            if (answer.Status == 200)
+            {
+                recovered = true;
+                break;
+            }
+
+            Assert.True(answer.Status == 503, $"while recovering: {answer.Status} {answer.Body}");
+            await Task.Delay(200);
+        }
+
+        output.WriteLine($"serving again {back.Elapsed.TotalSeconds:0.0} s after a silo returned");
+        Assert.True(recovered, "the api did not recover within 60 s of a silo returning");
+        Assert.Equal(200, (await PostAsync(http, api.BaseUrl, stream: true)).Status);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), "timed out");
+            await Task.Delay(10);
+        }
+    }
+
+    private static async Task<(int Status, string? RetryAfter, string Body, TimeSpan Took)> PostAsync(HttpClient http, string baseUrl, bool stream)
+    {
+        var started = Stopwatch.StartNew();
+        var body = $$"""{"model":"{{Model}}","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"anyone there?"}]}""";
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync(baseUrl + "/v1/chat/completions", content);
+        var text = await response.Content.ReadAsStringAsync();
+        return ((int)response.StatusCode, response.Headers.RetryAfter?.ToString(), text, started.Elapsed);
+    }
+
+    private static object Config(FakeUpstream upstream) => new
+    {
+        Auth = new { AdminKey = "silo-failure-admin-key" },
+        Models = new[] { new { Name = Model, Deployments = new[] { new { Provider = "openai", BaseUrl = upstream.BaseUrl } } } },
+    };
+
+    private static Task<AzuriteCluster> StartClusterAsync(FakeUpstream upstream) =>
+        AzuriteCluster.StartAsync(Config(upstream), silos: 2, serviceId: "silo-failure-" + Guid.NewGuid().ToString("N")[..12]);
+
+    /// <summary>What one request of the load showed its client.</summary>
+    private sealed record Outcome(string Marker, TimeSpan Started, TimeSpan Ended, int Status, bool Ok, string? RetryAfter, string Body);
+
+    /// <summary>
+    /// Workers that send chat completions back to back, alternating front-ends, each with a marker
+    /// the upstream can be searched for.
+    /// </summary>
+    private sealed class SteadyLoad : IDisposable
+    {
+        private readonly HttpClient _http = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(8) };
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly ConcurrentQueue<Outcome> _outcomes = new();
+        private readonly Task[] _workers;
+        private int _sequence;
+
+        public SteadyLoad(string[] frontEnds, int workers)
+        {
+            _workers = [.. Enumerable.Range(0, workers).Select(w => Task.Run(() => RunAsync(frontEnds, w)))];
+        }
+
+        public TimeSpan Elapsed => _clock.Elapsed;
+
+        public async Task<List<Outcome>> StopAsync()
+        {
+            await _stop.CancelAsync();
+            await Task.WhenAll(_workers);
+            return [.. _outcomes.OrderBy(o => o.Started)];
+        }
+
+        private async Task RunAsync(string[] frontEnds, int worker)
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                var sequence = Interlocked.Increment(ref _sequence);
+                var marker = $"load-{sequence}";
+                var started = _clock.Elapsed;
+                var body = new JsonObject
+                {
+                    ["model"] = Model,
+                    ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = marker }),
+                };
+                try
+                {
+                    using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+                    using var response = await _http.PostAsync(frontEnds[(worker + sequence) % frontEnds.Length] + "/v1/chat/completions", content);
+                    var text = await response.Content.ReadAsStringAsync();
+                    _outcomes.Enqueue(new Outcome(marker, started, _clock.Elapsed, (int)response.StatusCode, response.StatusCode == HttpStatusCode.OK, response.Headers.RetryAfter?.ToString(), text.Length > 300 ? text[..300] : text));
+                    if (response.StatusCode != HttpStatusCode.OK)
+                    {
+                        await Task.Delay(50);
+                    }
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+                {
+                    _outcomes.Enqueue(new Outcome(marker, started, _clock.Elapsed, ex is TaskCanceledException ? -1 : 0, false, null, ex.Message));
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _http.Dispose();
+            _stop.Dispose();
+        }
+    }
+}

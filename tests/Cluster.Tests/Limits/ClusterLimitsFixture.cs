@@ -34,17 +34,17 @@ public sealed class ClusterLimitsFixture : IAsyncLifetime
 
     public FakeUpstream CapacityUpstreamB { get; private set; } = null!;
 
-    public static Scenario Rpm { get; } = new($"rpm-{Run}", $"sk-rpm-{Run}", "rpm-model");
+    public static LimitScenario Rpm { get; } = new($"rpm-{Run}", $"sk-rpm-{Run}", "rpm-model");
 
-    public static Scenario TpmProbe { get; } = new($"tpm-probe-{Run}", $"sk-tpm-probe-{Run}", "tpm-model");
+    public static LimitScenario TpmProbe { get; } = new($"tpm-probe-{Run}", $"sk-tpm-probe-{Run}", "tpm-model");
 
-    public static Scenario Tpm { get; } = new($"tpm-{Run}", $"sk-tpm-{Run}", "tpm-model");
+    public static LimitScenario Tpm { get; } = new($"tpm-{Run}", $"sk-tpm-{Run}", "tpm-model");
 
-    public static Scenario Concurrency { get; } = new($"conc-{Run}", $"sk-conc-{Run}", "conc-model");
+    public static LimitScenario Concurrency { get; } = new($"conc-{Run}", $"sk-conc-{Run}", "conc-model");
 
-    public static Scenario Capacity { get; } = new($"cap-{Run}", $"sk-cap-{Run}", "cap-model");
+    public static LimitScenario Capacity { get; } = new($"cap-{Run}", $"sk-cap-{Run}", "cap-model");
 
-    public static Scenario Oversized { get; } = new($"big-{Run}", $"sk-big-{Run}", "tpm-model");
+    public static LimitScenario Oversized { get; } = new($"big-{Run}", $"sk-big-{Run}", "tpm-model");
 
     /// <summary>The TPM scenario's limit: 100 requests of 13 tokens each.</summary>
     public const int TpmLimit = 1300;
@@ -95,7 +95,4 @@ public sealed class ClusterLimitsFixture : IAsyncLifetime
 
         Client.Dispose();
     }
-
-    /// <summary>One scenario's tenant, its key, and the model it calls.</summary>
-    public sealed record Scenario(string Id, string Key, string Model);
 }

@@ -257,7 +257,7 @@ public sealed class ClusterLimitsTests(ClusterLimitsFixture fixture, ITestOutput
         Assert.Equal(0, await admin.LeasesAsync(tenant));
     }
 
-    private async Task<GatewayResponse[]> BurstAsync(ClusterLimitsFixture.Scenario scenario, int count, int? maxTokens = null)
+    private async Task<GatewayResponse[]> BurstAsync(LimitScenario scenario, int count, int? maxTokens = null)
     {
         using var start = new SemaphoreSlim(0);
         var calls = Enumerable.Range(0, count).Select(async i =>

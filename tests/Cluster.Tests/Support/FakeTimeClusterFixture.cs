@@ -26,7 +26,7 @@ public sealed class FakeTimeClusterFixture : IAsyncLifetime, ICollectionFixture<
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
-    public FaultyGrainStorage.Faults StorageFaults { get; } = new();
+    public StorageFaults StorageFaults { get; } = new();
 
     /// <summary>The grain factory of each silo, so calls can come from both.</summary>
     public IReadOnlyList<IGrainFactory> SiloGrainFactories =>

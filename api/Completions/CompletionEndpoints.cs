@@ -36,6 +36,9 @@ internal sealed partial class CompletionHandler(
     ILogger<CompletionHandler> logger)
 {
     private readonly int _shards = host.Value.ModelShards;
+
+    // Only a pure client can lose the silo serving a request while staying up itself.
+    private readonly bool _reportDispatch = host.Value.IsClient;
     private int _nextShard;
 
     public async Task HandleAsync(HttpContext context, EndpointKind kind)
@@ -82,15 +85,19 @@ internal sealed partial class CompletionHandler(
                 MaxTokens: parsed.MaxTokens,
                 Caller: caller.Identity,
                 SessionId: context.Request.Headers["x-session-id"].FirstOrDefault() ?? parsed.PromptCacheKey ?? parsed.User,
-                PromptTokens: 0);
+                PromptTokens: 0,
+                ReportDispatch: _reportDispatch);
             if (parsed.Stream)
             {
                 (outcome, usage) = await StreamAsync(context, definition.Name, request);
             }
             else
             {
+                var dispatched = false;
                 var result = await ClusterRetry.RunAsync(
-                    () => grains.GetGrain<IModelGrain>(IModelGrain.KeyOf(definition.Name, NextShard())).CompleteAsync(request, aborted), aborted);
+                    () => FirstAsync(grains.GetGrain<IModelGrain>(IModelGrain.KeyOf(definition.Name, NextShard())).CompletePolledAsync(request, aborted), () => dispatched = true, aborted),
+                    aborted,
+                    () => !dispatched);
                 usage = result.Usage;
                 RateLimitHeaders.Write(response, result.Limits);
                 if (request.SessionId is not null)
@@ -128,19 +135,30 @@ internal sealed partial class CompletionHandler(
 
         // The first pull returns once the backend accepted the request: any failure before it is
         // still an ordinary error response, not a broken stream, and a rejected call is retried.
-        var (events, hasEvent) = await ClusterRetry.RunAsync(async () =>
+        var dispatched = false;
+        var (events, hasEvent) = await ClusterRetry.RunAsync(
+            async () =>
         {
             var enumerator = grains.GetGrain<IModelGrain>(IModelGrain.KeyOf(model, NextShard())).StreamAsync(request, aborted).GetAsyncEnumerator(aborted);
             try
             {
-                return (enumerator, await enumerator.MoveNextAsync());
+                var has = await enumerator.MoveNextAsync();
+                while (has && enumerator.Current.IsDispatchMarker)
+                {
+                    dispatched = true;
+                    has = await enumerator.MoveNextAsync();
+                }
+
+                return (enumerator, has);
             }
             catch
             {
                 await enumerator.DisposeAsync();
                 throw;
             }
-        }, aborted);
+        },
+            aborted,
+            () => !dispatched);
         await using var disposeEvents = events;
         if (hasEvent)
         {
@@ -189,6 +207,22 @@ internal sealed partial class CompletionHandler(
             await writer.FlushAsync(aborted);
             return (error.Code.ToString(), usage);
         }
+    }
+
+    private static async Task<CompletionResult> FirstAsync(IAsyncEnumerable<CompletionResult> results, Action onDispatch, CancellationToken cancellationToken)
+    {
+        await foreach (var result in results.WithCancellation(cancellationToken))
+        {
+            if (result.IsDispatchMarker)
+            {
+                onDispatch();
+                continue;
+            }
+
+            return result;
+        }
+
+        throw new InvalidOperationException("The model grain ended without a result.");
     }
 
     private int NextShard() => _shards == 1 ? 0 : (int)((uint)Interlocked.Increment(ref _nextShard) % (uint)_shards);

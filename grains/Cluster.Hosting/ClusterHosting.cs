@@ -21,6 +21,13 @@ namespace Cluster.Hosting;
 /// </summary>
 public static class ClusterHosting
 {
+    /// <summary>
+    /// How long a grain call may go unanswered. Short on purpose: long completions are delivered as
+    /// streams whose pulls long-poll with heartbeats inside it, so a request on a silo that died is
+    /// answered (503) within this time rather than hanging.
+    /// </summary>
+    private static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>Reads configuration (see <see cref="ClusterConfiguration"/>) and validates it, naming every bad key.</summary>
     public static void AddClusterConfiguration(this IHostApplicationBuilder builder, string[] args)
     {
@@ -59,6 +66,7 @@ public static class ClusterHosting
                     client.UseLocalhostClustering([.. ports], host.ServiceId, host.ClusterId);
                 }
 
+                client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = ResponseTimeout);
                 client.AddOutgoingGrainCallFilter<GrainCallCounter>();
                 client.UseConnectionRetryFilter(new StartupConnectionRetry(TimeSpan.FromSeconds(60)).ShouldRetryAsync);
             });
@@ -98,6 +106,7 @@ public static class ClusterHosting
                         .Configure<IServiceProvider>((o, sp) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>()));
                 }
 
+                silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = ResponseTimeout);
                 silo.AddOutgoingGrainCallFilter<GrainCallCounter>();
                 silo.AddCompletionGrains();
                 silo.AddStartupTask<CatalogSeeder>();

@@ -13,6 +13,15 @@ public interface IModelGrain : IGrainWithStringKey
     Task<CompletionResult> CompleteAsync(CompletionRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The same as <see cref="CompleteAsync"/>, delivered as a one-element stream. The front-end
+    /// uses this form: a stream's pulls long-poll with heartbeats within the normal response
+    /// timeout, so if the silo dies mid-request the caller learns it within that timeout instead
+    /// of waiting out the hour a plain call must be allowed.
+    /// </summary>
+    [Alias("CompletePolled")]
+    IAsyncEnumerable<CompletionResult> CompletePolledAsync(CompletionRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// A streamed completion. Failures before the first event throw <see cref="Errors.GatewayException"/>;
     /// the enumeration's first element arrives only once the backend accepted the request.
     /// </summary>

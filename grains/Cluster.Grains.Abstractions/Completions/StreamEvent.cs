@@ -13,5 +13,8 @@ public sealed record StreamEvent(
     [property: Id(2)] Limits.RateLimitStatus? Limits,
     [property: Id(3)] TokenUsage? Usage)
 {
-    public bool IsTrailer => Data.Length == 0;
+    public bool IsTrailer => Data.Length == 0 && Usage is not null;
+
+    /// <summary>The marker sent just before the backend is first called (see <see cref="CompletionRequest.ReportDispatch"/>).</summary>
+    public bool IsDispatchMarker => Data.Length == 0 && Usage is null;
 }

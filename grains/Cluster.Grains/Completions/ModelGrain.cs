@@ -18,6 +18,25 @@ internal sealed class ModelGrain(CompletionRelay relay) : Grain, IModelGrain
     public Task<CompletionResult> CompleteAsync(CompletionRequest request, CancellationToken cancellationToken = default) =>
         relay.CompleteAsync(request, cancellationToken);
 
+    public async IAsyncEnumerable<CompletionResult> CompletePolledAsync(CompletionRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        if (!request.ReportDispatch)
+        {
+            yield return await relay.CompleteAsync(request, cancellationToken);
+            yield break;
+        }
+
+        var dispatched = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var work = relay.CompleteAsync(request, cancellationToken, () => dispatched.TrySetResult());
+        await Task.WhenAny(dispatched.Task, work);
+        if (dispatched.Task.IsCompleted)
+        {
+            yield return CompletionResult.DispatchMarker;
+        }
+
+        yield return await work;
+    }
+
     public async IAsyncEnumerable<StreamEvent> StreamAsync(CompletionRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await foreach (var item in relay.StreamAsync(request, cancellationToken))

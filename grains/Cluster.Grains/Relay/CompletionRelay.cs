@@ -32,7 +32,7 @@ internal sealed partial class CompletionRelay(
 
     private TimeProvider Time => services.Time;
 
-    public async Task<CompletionResult> CompleteAsync(CompletionRequest request, CancellationToken cancellationToken)
+    public async Task<CompletionResult> CompleteAsync(CompletionRequest request, CancellationToken cancellationToken, Action? onDispatch = null)
     {
         var account = new RequestAccount(request, services, Time.GetTimestamp());
         var models = await CandidatesAsync(request).ConfigureAwait(false);
@@ -61,6 +61,7 @@ internal sealed partial class CompletionRelay(
                 total.CancelAfter(deployment.Timeouts.Total);
                 try
                 {
+                    onDispatch?.Invoke();
                     var body = await providers.For(deployment).CompleteAsync(new UpstreamCall(model, deployment, request), total.Token).ConfigureAwait(false);
                     var modelToken = ClientModelToken(request, model);
                     var rewritten = ResponseRewriter.Rewrite(body, modelToken, out var facts);
@@ -151,6 +152,7 @@ internal sealed partial class CompletionRelay(
     {
         (ModelDefinition Model, DeploymentDefinition Deployment)? last = null;
         var text = new StringBuilder();
+        var dispatched = false;
         try
         {
             var failures = new AttemptFailures();
@@ -180,6 +182,12 @@ internal sealed partial class CompletionRelay(
                 var modelToken = ClientModelToken(request, model);
                 try
                 {
+                    if (request.ReportDispatch && !dispatched)
+                    {
+                        dispatched = true;
+                        await writer.WriteAsync(new StreamEvent([], deployment.Id, account.Limits, null), cancellationToken).ConfigureAwait(false);
+                    }
+
                     var call = new UpstreamCall(model, deployment, request);
                     await foreach (var data in providers.For(deployment).StreamAsync(call, stage.Token).ConfigureAwait(false))
                     {

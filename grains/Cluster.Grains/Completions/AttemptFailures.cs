@@ -26,7 +26,7 @@ internal sealed class AttemptFailures
         if (_failures.TrueForAll(f => f.Code == GatewayErrorCode.RateLimited))
         {
             var wait = _failures.Select(f => f.RetryAfter ?? TimeSpan.FromSeconds(1)).Min();
-            return new GatewayException(GatewayErrorCode.RateLimited, $"Every deployment of '{model}' is rate limited by its backend.")
+            return new GatewayException(GatewayErrorCode.RateLimited, $"Every deployment of '{model}' is at its capacity or rate limited by its backend.")
             {
                 RetryAfter = wait,
             };

@@ -131,7 +131,24 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
             if (headDirty)
             {
                 var state = new GrainState<LedgerHead>(head) { ETag = _head.ETag, RecordExists = _head.RecordExists };
-                await _storage.WriteStateAsync(HeadName, this.GetGrainId(), state);
+                try
+                {
+                    await _storage.WriteStateAsync(HeadName, this.GetGrainId(), state);
+                }
+                catch (InconsistentStateException)
+                {
+                    // Our write landed but its answer was lost, or another activation wrote: take
+                    // the stored version, keep the larger segment count, and write again.
+                    var stored = new GrainState<LedgerHead>(new LedgerHead());
+                    await _storage.ReadStateAsync(HeadName, this.GetGrainId(), stored);
+                    state = new GrainState<LedgerHead>(new LedgerHead { Segments = Math.Max(head.Segments, stored.State?.Segments ?? 0) })
+                    {
+                        ETag = stored.ETag,
+                        RecordExists = stored.RecordExists,
+                    };
+                    await _storage.WriteStateAsync(HeadName, this.GetGrainId(), state);
+                }
+
                 (_head.ETag, _head.RecordExists) = (state.ETag, state.RecordExists);
             }
 
@@ -157,7 +174,22 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
     {
         var stored = _segments[index];
         var state = new GrainState<LedgerSegment>(new LedgerSegment { Records = records }) { ETag = stored.ETag, RecordExists = stored.RecordExists };
-        await _storage.WriteStateAsync(SegmentName(index), this.GetGrainId(), state);
+        try
+        {
+            await _storage.WriteStateAsync(SegmentName(index), this.GetGrainId(), state);
+        }
+        catch (InconsistentStateException)
+        {
+            // Our write landed but its answer was lost, or another activation wrote this segment:
+            // merge what is stored (by request id) with what we hold, and write on its version.
+            var current = await ReadSegmentAsync(index);
+            var merged = new List<UsageRecord>(records);
+            var ids = records.Select(r => r.RequestId).ToHashSet(StringComparer.Ordinal);
+            merged.AddRange(Records(current).Where(r => ids.Add(r.RequestId)));
+            state = new GrainState<LedgerSegment>(new LedgerSegment { Records = merged }) { ETag = current.ETag, RecordExists = current.RecordExists };
+            await _storage.WriteStateAsync(SegmentName(index), this.GetGrainId(), state);
+        }
+
         (stored.ETag, stored.RecordExists) = (state.ETag, state.RecordExists);
         if (index < _segments.Count - 1 && records.Count >= SegmentSize && !_dirty.Contains(index))
         {

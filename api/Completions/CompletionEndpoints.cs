@@ -85,7 +85,6 @@ internal sealed partial class CompletionHandler(
                 MaxTokens: parsed.MaxTokens,
                 Caller: caller.Identity,
                 SessionId: context.Request.Headers["x-session-id"].FirstOrDefault() ?? parsed.PromptCacheKey ?? parsed.User,
-                PromptTokens: 0,
                 ReportDispatch: _reportDispatch);
             if (parsed.Stream)
             {

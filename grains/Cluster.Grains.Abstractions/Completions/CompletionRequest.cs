@@ -18,5 +18,4 @@ public sealed record CompletionRequest(
     [property: Id(8)] int? MaxTokens,
     [property: Id(9)] CallerIdentity Caller,
     [property: Id(10)] string? SessionId,
-    [property: Id(11)] int PromptTokens,
     [property: Id(12)] bool ReportDispatch = false);

@@ -42,19 +42,8 @@ internal sealed partial class CompletionRelay(
         try
         {
             var plan = await PlanAsync(models, request).ConfigureAwait(false);
-            foreach (var (model, deployment) in plan.Attempts)
+            await foreach (var (model, deployment) in ReadyAttemptsAsync(plan, account, failures, cancellationToken).ConfigureAwait(false))
             {
-                var begin = await BeginAttemptAsync(account, model, deployment, failures, cancellationToken).ConfigureAwait(false);
-                if (begin is not { } go)
-                {
-                    break;
-                }
-
-                if (!go)
-                {
-                    continue;
-                }
-
                 last = (model, deployment);
                 using var lease = balancer.Acquire(deployment);
                 using var total = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -157,19 +146,8 @@ internal sealed partial class CompletionRelay(
         {
             var failures = new AttemptFailures();
             var plan = await PlanAsync(models, request).ConfigureAwait(false);
-            foreach (var (model, deployment) in plan.Attempts)
+            await foreach (var (model, deployment) in ReadyAttemptsAsync(plan, account, failures, cancellationToken).ConfigureAwait(false))
             {
-                var begin = await BeginAttemptAsync(account, model, deployment, failures, cancellationToken).ConfigureAwait(false);
-                if (begin is not { } go)
-                {
-                    break;
-                }
-
-                if (!go)
-                {
-                    continue;
-                }
-
                 last = (model, deployment);
                 var started = false;
                 TokenUsage? usage = null;
@@ -349,31 +327,35 @@ internal sealed partial class CompletionRelay(
     }
 
     /// <summary>
-    /// Readies one attempt: takes the deployment's capacity (false: it is full, try the next) and
-    /// waits out the backoff before a retry, doubling from <c>Routing:RetryBackoffMs</c> (null:
-    /// the attempts are used up).
+    /// The plan's attempts that may go ahead: a deployment at its capacity is skipped (its refusal
+    /// noted), the attempt budget (<c>Routing:MaxAttempts</c>) ends the sequence, and a retry waits
+    /// out the backoff, doubling from <c>Routing:RetryBackoffMs</c>.
     /// </summary>
-    private async Task<bool?> BeginAttemptAsync(RequestAccount account, ModelDefinition model, DeploymentDefinition deployment, AttemptFailures failures, CancellationToken cancellationToken)
+    private async IAsyncEnumerable<(ModelDefinition Model, DeploymentDefinition Deployment)> ReadyAttemptsAsync(
+        AttemptPlan plan, RequestAccount account, AttemptFailures failures, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        if (await account.TryTakeDeploymentAsync(model, deployment).ConfigureAwait(false) is { } full)
+        foreach (var (model, deployment) in plan.Attempts)
         {
-            failures.Add(full);
-            return false;
-        }
+            if (await account.TryTakeDeploymentAsync(model, deployment).ConfigureAwait(false) is { } full)
+            {
+                failures.Add(full);
+                continue;
+            }
 
-        var attempt = failures.Attempts++;
-        if (attempt >= _routing.MaxAttempts)
-        {
-            await account.LeaveDeploymentAsync().ConfigureAwait(false);
-            return null;
-        }
+            var attempt = failures.Attempts++;
+            if (attempt >= _routing.MaxAttempts)
+            {
+                await account.LeaveDeploymentAsync().ConfigureAwait(false);
+                yield break;
+            }
 
-        if (attempt > 0 && _routing.RetryBackoffMs > 0)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(_routing.RetryBackoffMs * (1 << Math.Min(attempt - 1, 6))), services.Time, cancellationToken).ConfigureAwait(false);
-        }
+            if (attempt > 0 && _routing.RetryBackoffMs > 0)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(_routing.RetryBackoffMs * (1 << Math.Min(attempt - 1, 6))), services.Time, cancellationToken).ConfigureAwait(false);
+            }
 
-        return true;
+            yield return (model, deployment);
+        }
     }
 
     private GatewayException Exhausted(AttemptFailures failures, List<ModelDefinition> models, CompletionRequest request)

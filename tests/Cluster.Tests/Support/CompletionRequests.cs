@@ -30,8 +30,7 @@ public static class CompletionRequests
             StreamUsage: usage,
             MaxTokens: null,
             Caller: CallerIdentity.Default,
-            SessionId: null,
-            PromptTokens: 0);
+            SessionId: null);
     }
 
     /// <summary>Where the value of the top-level <c>"model"</c> sits: the string token, quotes included.</summary>

@@ -13,7 +13,7 @@ namespace Cluster.Tests.Contract;
 
 /// <summary>
 /// Validates JSON documents against the component schemas of the official OpenAI OpenAPI
-/// description (<c>shared/reference/openai-openapi.yaml</c>).
+/// description (<c>Contract/Reference/openai-openapi.yaml</c>, vendored).
 /// </summary>
 /// <remarks>
 /// The spec is read once (lazily, thread-safe), its <c>components.schemas</c> are rewritten
@@ -116,7 +116,7 @@ public static class OpenApiContract
     /// <summary>The loaded spec: one JSON Schema document holding every component, plus per-component entry schemas.</summary>
     private sealed class ContractSpec
     {
-        private const string SpecRelativePath = "shared/reference/openai-openapi.yaml";
+        private const string SpecRelativePath = "Contract/Reference/openai-openapi.yaml";
         private const string DocumentUri = "https://openai-openapi.contract.invalid/components.json";
         private const string ComponentRefPrefix = "#/components/schemas/";
 
@@ -201,19 +201,11 @@ public static class OpenApiContract
 
         private static string LocateSpecFile()
         {
-            var start = AppContext.BaseDirectory;
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "shared", "reference", "openai-openapi.yaml");
-                if (File.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-
-            throw new FileNotFoundException(
-                $"The OpenAI OpenAPI spec was not found: no folder containing '{SpecRelativePath}' above '{start}'. " +
-                "It is expected next to the repository folder (<repo>/../shared/reference/openai-openapi.yaml; /work/shared in dev).");
+            // Copied beside the test assembly by the project file (see Contract/Reference/README.md).
+            var path = Path.Combine(AppContext.BaseDirectory, SpecRelativePath);
+            return File.Exists(path)
+                ? path
+                : throw new FileNotFoundException($"The OpenAI OpenAPI spec was not found at '{SpecRelativePath}' beside the test assembly; it is part of the repository (tests/Cluster.Tests/Contract/Reference).");
         }
 
         /// <summary>

@@ -1,4 +1,4 @@
-using Cluster.Grains.Providers;
+using Cluster.Relay.Providers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 

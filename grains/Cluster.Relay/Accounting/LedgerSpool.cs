@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -20,12 +21,15 @@ internal sealed partial class LedgerSpool : IDisposable
     private FileStream? _open;
     private int _appended;
 
-    public LedgerSpool(IOptions<UsageOptions> options, ILogger<LedgerSpool> logger)
+    public LedgerSpool(IOptions<UsageOptions> options, IConfiguration configuration, ILogger<LedgerSpool> logger)
     {
         _logger = logger;
+
+        // By default one folder per service, so a host never replays another cluster's records.
+        var service = configuration["Cluster:ServiceId"] is { Length: > 0 } id ? id : "completion-cluster";
         Directory = options.Value.SpoolDirectory is { Length: > 0 } configured
             ? Path.GetFullPath(configured)
-            : Path.Combine(Path.GetTempPath(), "completion-cluster", "ledger-spool");
+            : Path.Combine(Path.GetTempPath(), "completion-cluster", "ledger-spool", string.Concat(service.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_')));
     }
 
     public string Directory { get; }

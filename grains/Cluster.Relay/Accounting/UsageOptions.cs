@@ -21,7 +21,7 @@ public sealed class UsageOptions
     /// Where a front-end spools records the ledger could not take in time: an append-only file,
     /// flushed to disk before the response ends, replayed into the ledger as soon as it answers and
     /// at the next start. Give each host a persistent folder (a volume in a container).
-    /// Default: <c>{temp}/completion-cluster/ledger-spool</c>.
+    /// Default: <c>{temp}/completion-cluster/ledger-spool/{Cluster:ServiceId}</c>.
     /// </summary>
     public string? SpoolDirectory { get; set; }
 

@@ -41,7 +41,7 @@ internal sealed class RequestAccount(CompletionRequest request, RelayServices se
         }
 
         _tenantLimiter = limiter;
-        services.Leases.Track(limiter, request.RequestId);
+        services.Leases.Track(limiter, admissionRequest);
     }
 
     /// <summary>Takes capacity on a deployment with limits; false when it is full (the caller tries another).</summary>
@@ -64,7 +64,7 @@ internal sealed class RequestAccount(CompletionRequest request, RelayServices se
         }
 
         _deploymentLimiter = limiter;
-        services.Leases.Track(limiter, request.RequestId);
+        services.Leases.Track(limiter, admissionRequest);
         return null;
     }
 

@@ -12,7 +12,7 @@ using Microsoft.Extensions.Options;
 namespace Cluster.Api.Admin;
 
 /// <summary>
-/// <c>/admin/...</c>: runtime changes to the catalogue (durable in the registry grain), authorised
+/// <c>/admin/...</c>: runtime changes to the catalog (durable in the registry grain), authorised
 /// by the admin key alone. Deployment keys are never returned, only whether one is set.
 /// </summary>
 internal static partial class AdminEndpoints

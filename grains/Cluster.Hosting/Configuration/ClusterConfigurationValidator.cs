@@ -13,7 +13,7 @@ public sealed class ClusterConfigurationValidator : IValidateOptions<CatalogOpti
 {
     public static readonly string[] Providers = ["openai", "azure-openai", "echo", "local-embeddings"];
 
-    private static readonly string[] Routings = ["least-inflight", "round-robin", "weighted", "latency"];
+    private static readonly string[] Routings = Cluster.Relay.Routing.Strategies.RoutingStrategies.Names;
 
     public ValidateOptionsResult Validate(string? name, CatalogOptions options)
     {

@@ -53,7 +53,7 @@ public sealed class ClusterConfigurationValidator : IValidateOptions<CatalogOpti
             ("Usage:DurableWaitSeconds", 0, 600),
             ("Routing:MaxAttempts", 1, 100),
             ("Routing:RetryBackoffMs", 0, 60_000),
-            ("Routing:FailureThreshold", 1, 10_000),
+            ("Routing:FailureThreshold", 1, 1_000_000_000),
             ("Routing:FailureWindowSeconds", 1, 86_400),
             ("Routing:CooldownSeconds", 1, 86_400),
             ("Routing:HealthCheckIntervalSeconds", 1, 86_400),

@@ -37,6 +37,7 @@ public static class GatewayApp
         services.AddSingleton<CompletionHandler>();
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<Usage.UsageQuery>();
+        services.AddSingleton<Usage.UsageRecordsQuery>();
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(GatewayMetrics.MeterName, GrainCallCounter.MeterName, "Microsoft.Orleans", "System.Runtime")
             .AddPrometheusExporter());

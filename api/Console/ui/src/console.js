@@ -75,7 +75,7 @@
   }
 
   function definitions(node, pairs) {
-    node.replaceChildren(...pairs.flatMap(([term, value, id]) => [el('dt', { text: term }), el('dd', { id, text: value })]));
+    node.replaceChildren(...pairs.map(([term, value, id]) => el('div', {}, el('dt', { text: term }), el('dd', { id, text: value }))));
   }
 
   // ---- sign-in -----------------------------------------------------------------------------
@@ -194,16 +194,24 @@
   function drawChart(series) {
     const split = $('usage-split').value;
     const metric = $('usage-metric').value;
-    const starts = [...new Set(series.data.map((r) => r.start_ms))].sort((a, b) => a - b);
+    // Every day (or hour) of the range, so empty ones show as zero and the axis spans the range.
+    const step = series.granularity === 'day' ? 86400000 : 3600000;
+    const first = Date.parse(`${series.from}T00:00:00Z`);
+    const last = Math.min(Date.parse(`${series.to}T00:00:00Z`) + 86400000 - step, Math.floor(Date.now() / step) * step);
+    const starts = [];
+    for (let at = first; at <= Math.max(first, last); at += step) starts.push(at);
     const names = [...new Set(series.data.map((r) => r[split]))].sort();
     const index = new Map(starts.map((s, i) => [s, i]));
     const columns = names.map(() => starts.map(() => 0));
-    for (const row of series.data) columns[names.indexOf(row[split])][index.get(row.start_ms)] += Number(row[metric]);
+    for (const row of series.data) {
+      const at = index.get(row.start_ms);
+      if (at !== undefined) columns[names.indexOf(row[split])][at] += Number(row[metric]);
+    }
     const palette = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#db2777', '#0891b2', '#4b5563'];
     const container = $('usage-chart');
     if (state.chart) { state.chart.destroy(); state.chart = null; }
     container.replaceChildren();
-    if (starts.length === 0) {
+    if (series.data.length === 0) {
       container.append(el('p', { text: 'No usage in this range.' }));
       return;
     }

@@ -31,16 +31,34 @@ internal sealed class UsageQuery(IGrainFactory grains, IConfiguration configurat
         };
         var buckets = await BucketsAsync(tenant, range, KeyFilter(request));
 
-        var totals = UsageTotals.Zero;
-        var groups = new SortedDictionary<string, UsageTotals>(StringComparer.Ordinal);
+        // Sums in place (tens of thousands of buckets for a month), one name per hour.
+        var total = new UsageSum();
+        var sums = new Dictionary<string, UsageSum>(StringComparer.Ordinal);
+        var hourNames = new Dictionary<long, string>();
         foreach (var bucket in buckets)
         {
-            totals = totals.Add(bucket.Totals);
-            var group = GroupOf(bucket, groupBy);
-            groups[group] = groups.TryGetValue(group, out var sum) ? sum.Add(bucket.Totals) : bucket.Totals;
+            total.Add(bucket.Totals);
+            var group = groupBy switch
+            {
+                UsageGroupBy.Model => bucket.Model,
+                UsageGroupBy.Key => KeyName(bucket.KeyId),
+                _ => HourName(hourNames, bucket.HourMs, groupBy),
+            };
+            if (!sums.TryGetValue(group, out var sum))
+            {
+                sums[group] = sum = new UsageSum();
+            }
+
+            sum.Add(bucket.Totals);
         }
 
-        return new UsageReport(tenant, range.From, range.To, groupBy, totals, groups);
+        var groups = new SortedDictionary<string, UsageTotals>(StringComparer.Ordinal);
+        foreach (var (group, sum) in sums)
+        {
+            groups[group] = sum.ToTotals();
+        }
+
+        return new UsageReport(tenant, range.From, range.To, groupBy, total.ToTotals(), groups);
     }
 
     /// <summary>The hourly buckets of a tenant's pages in the range, of one key when <paramref name="keyFilter"/> is set.</summary>
@@ -72,15 +90,15 @@ internal sealed class UsageQuery(IGrainFactory grains, IConfiguration configurat
 
     public static string KeyName(string? keyId) => keyId ?? "(none)";
 
-    private static string GroupOf(UsageBucket bucket, UsageGroupBy groupBy)
+    private static string HourName(Dictionary<long, string> names, long hourMs, UsageGroupBy groupBy)
     {
-        var at = DateTimeOffset.FromUnixTimeMilliseconds(bucket.HourMs).UtcDateTime;
-        return groupBy switch
+        if (!names.TryGetValue(hourMs, out var name))
         {
-            UsageGroupBy.Model => bucket.Model,
-            UsageGroupBy.Day => at.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            UsageGroupBy.Hour => at.ToString("yyyy-MM-ddTHH:00Z", CultureInfo.InvariantCulture),
-            _ => KeyName(bucket.KeyId),
-        };
+            var at = DateTimeOffset.FromUnixTimeMilliseconds(hourMs).UtcDateTime;
+            name = at.ToString(groupBy == UsageGroupBy.Day ? "yyyy-MM-dd" : "yyyy-MM-ddTHH:00Z", CultureInfo.InvariantCulture);
+            names[hourMs] = name;
+        }
+
+        return name;
     }
 }

@@ -33,6 +33,9 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
     private readonly HashSet<int> _dirty = [];
     private GrainState<LedgerHead> _head = new(new LedgerHead());
     private UsageRollup _openBase = new();
+
+    /// <summary>The page's rollup as last answered; dropped when a record arrives (a past day's page keeps it).</summary>
+    private UsageBucket[]? _rollup;
     private bool _headDirty;
     private IGrainStorage _storage = null!;
     private Task? _writing;
@@ -100,6 +103,7 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
 
         Records(_segments[^1]).Add(record);
         _dirty.Add(_segments.Count - 1);
+        _rollup = null;
         return CommitAsync();
     }
 
@@ -117,9 +121,14 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
             return Task.FromResult(Array.Empty<UsageBucket>());
         }
 
-        var rollup = _openBase.Copy();
-        rollup.AddRange(Records(_segments[^1]));
-        return Task.FromResult(rollup.ToBuckets().ToArray());
+        if (_rollup is null)
+        {
+            var rollup = _openBase.Copy();
+            rollup.AddRange(Records(_segments[^1]));
+            _rollup = [.. rollup.ToBuckets()];
+        }
+
+        return Task.FromResult(_rollup);
     }
 
     public async Task<UsageRecord[]> GetRecentAsync(UsageRecordFilter filter)
@@ -297,6 +306,7 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
             return;
         }
 
+        _rollup = null;
         if (_segments[index].State is { } held)
         {
             held.Records.AddRange(fresh);

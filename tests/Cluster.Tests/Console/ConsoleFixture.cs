@@ -35,9 +35,11 @@ public sealed class ConsoleFixture : IAsyncLifetime
 
     public string ConsoleUrl => Gateway.BaseUrl + "/ui/";
 
-    public IPlaywright Playwright { get; private set; } = null!;
+    private readonly SemaphoreSlim _browserLaunch = new(1, 1);
 
-    public IBrowser Browser { get; private set; } = null!;
+    public IPlaywright? Playwright { get; private set; }
+
+    public IBrowser? Browser { get; private set; }
 
     /// <summary>Where screenshots go: <c>TestResults/console/</c> at the repository root, beside the TRX files.</summary>
     public string ScreenshotDirectory { get; } = ScreenshotFolder();
@@ -55,23 +57,36 @@ public sealed class ConsoleFixture : IAsyncLifetime
             },
         };
         Gateway = await GatewayHost.StartAsync(config);
-        if (!File.Exists(ChromiumPath))
-        {
-            throw new InvalidOperationException($"The console tests need Chromium at {ChromiumPath} (apt-get install chromium, as .ci/run does; or set CHROMIUM_PATH).");
-        }
-
-        Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
-        Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
     }
 
     /// <summary>A fresh page (its own context: empty sessionStorage) of the given width, for a user of the console.</summary>
     public async Task<IPage> NewPageAsync(int width = 1280, int height = 900)
     {
+        await _browserLaunch.WaitAsync();
+        try
+        {
+            // Launched on first use: the API-only tests of this fixture need no browser.
+            if (Browser is null)
+            {
+                if (!File.Exists(ChromiumPath))
+                {
+                    throw new InvalidOperationException($"The console tests need Chromium at {ChromiumPath} (apt-get install chromium, as .ci/run does; or set CHROMIUM_PATH).");
+                }
+
+                Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+                Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+                {
+                    ExecutablePath = ChromiumPath,
+                    Headless = true,
+                    Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+                });
+            }
+        }
+        finally
+        {
+            _browserLaunch.Release();
+        }
+
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             ViewportSize = new ViewportSize { Width = width, Height = height },
@@ -95,6 +110,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
         }
 
         Client.Dispose();
+        _browserLaunch.Dispose();
     }
 
     private static string ScreenshotFolder()

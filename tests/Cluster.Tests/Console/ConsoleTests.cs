@@ -189,6 +189,32 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Keyboard_SignInAndChangeView_NoMouseAndEveryControlLabelled()
+    {
+        var page = await fixture.NewPageAsync();
+        await page.GotoAsync(fixture.ConsoleUrl);
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(page.GetByLabel("API key")).ToBeFocusedAsync();
+        await page.Keyboard.TypeAsync(ConsoleFixture.KeyA);
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator("#app")).ToBeVisibleAsync();
+
+        var requests = page.Locator("nav a[data-view='requests']");
+        for (var i = 0; i < 10 && !await requests.EvaluateAsync<bool>("a => a === document.activeElement"); i++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+        }
+
+        await Expect(requests).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator("#view-requests")).ToBeVisibleAsync();
+        await Expect(requests).ToHaveAttributeAsync("aria-current", "page");
+
+        var unlabelled = await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('input, select')].filter(e => e.labels.length === 0).map(e => e.id)");
+        Assert.Empty(unlabelled);
+    }
+
+    [Fact]
     public async Task Console_Served_StrictContentSecurityPolicyAndNoInlineScript()
     {
         using var response = await fixture.Client.Http.GetAsync(fixture.ConsoleUrl);

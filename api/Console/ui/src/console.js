@@ -158,6 +158,24 @@
 
   window.addEventListener('hashchange', () => { if (state.key) route(); });
 
+  // Live views (usage, the newest requests, limits, cluster) refresh while the tab is visible,
+  // so usage moves as requests flow. Views with forms the user is filling in are left alone.
+  let refreshing = false;
+  setInterval(async () => {
+    if (!state.key || !$('live').checked || document.hidden || refreshing) return;
+    const view = (window.location.hash || '#usage').slice(1);
+    const live = { usage: loadUsage, requests: () => (state.cursors.length === 0 ? loadRequests(true) : null), limits: loadLimits, cluster: loadCluster }[view];
+    if (!live) return;
+    refreshing = true;
+    try {
+      await live();
+    } catch (error) {
+      showMessage(error);
+    } finally {
+      refreshing = false;
+    }
+  }, 5000);
+
   // Usage: totals and tables from /usage, the chart from /usage/series (same buckets, same totals).
   function usageRange() {
     return { from: $('usage-from').value, to: $('usage-to').value };

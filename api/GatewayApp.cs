@@ -8,6 +8,7 @@ using Cluster.Api.OpenAI;
 using Cluster.Api.Telemetry;
 using Cluster.Api.Usage;
 using Cluster.Hosting;
+using Cluster.Relay.Hosting;
 using OpenTelemetry.Metrics;
 
 namespace Cluster.Api;
@@ -35,6 +36,7 @@ public static class GatewayApp
         var services = builder.Services;
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName);
         services.AddSingleton<CallerAuthenticator>();
+        services.AddRelay();
         services.AddSingleton<CompletionHandler>();
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<Usage.UsageQuery>();

@@ -6,7 +6,7 @@ using Cluster.Api.OpenAI;
 using Cluster.Grains.Access;
 using Cluster.Grains.Errors;
 using Cluster.Grains.Models;
-using Cluster.Grains.Providers;
+using Cluster.Relay.Providers;
 using Cluster.Hosting.Configuration;
 using Microsoft.Extensions.Options;
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Globalization;
@@ -255,6 +256,68 @@ public sealed class ClusterLimitsTests(ClusterLimitsFixture fixture, ITestOutput
         Assert.Equal(after.Count(r => r.Status == HttpStatusCode.OK), upstream.RequestCount);
         Assert.All(after.Where(r => r.Status != HttpStatusCode.OK), AssertRateLimited);
         Assert.Equal(0, await admin.LeasesAsync(tenant));
+    }
+
+    [Fact]
+    public async Task ChatCompletions_LimiterSiloKilledDuringRpmBurst_AdmittedAtMostTheLimitPlusTheLastSecondBeforeTheKill()
+    {
+        await using var upstream = await FakeUpstream.StartAsync("rpm-kill-upstream");
+        upstream.Delay = TimeSpan.FromMilliseconds(50);
+        var tenant = "rpmkill-" + Guid.NewGuid().ToString("N")[..8];
+        var key = "sk-" + tenant;
+        const string model = "rpm-kill-model";
+        const int rpm = 120;
+        var config = new
+        {
+            Auth = new { Mode = "Keys", ClusterLimitsFixture.AdminKey },
+            Models = new object[] { new { Name = model, Deployments = new object[] { new { Id = "rpm-kill-deployment", Provider = "openai", upstream.BaseUrl } } } },
+            Tenants = new object[] { new { Id = tenant, Keys = new[] { key }, Limits = new { Rpm = rpm } } },
+            Usage = new { Enabled = false },
+        };
+        await using var cluster = await LocalhostCluster.StartAsync(config, silos: 2);
+        GatewayHost[] frontEnds = [await cluster.StartFrontEndAsync(), await cluster.StartFrontEndAsync()];
+        var doomed = cluster.SiloAddress(1);
+        var grains = frontEnds[0].Services.GetRequiredService<IGrainFactory>();
+        var limiter = grains.GetGrain<ILimiterGrain>(ILimiterGrain.TenantKey(tenant));
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, doomed);
+        await limiter.GetStateAsync();
+        RequestContext.Clear();
+
+        // Sixteen callers send as fast as they can; a sampler keeps what reached the upstream each 100 ms.
+        using var stop = new CancellationTokenSource();
+        var load = Enumerable.Range(0, 16).Select(i => LoadAsync(fixture.Client, frontEnds[i % 2].BaseUrl, key, model, stop.Token)).ToArray();
+        var samples = new ConcurrentQueue<(DateTime At, long Served)>();
+        var sampler = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                samples.Enqueue((DateTime.UtcNow, upstream.RequestCount));
+                await Task.Delay(100);
+            }
+        });
+        await WaitUntilAsync(() => upstream.RequestCount >= rpm / 2, "half the limit to reach the upstream");
+        var killedAt = DateTime.UtcNow;
+        var servedAtKill = upstream.RequestCount;
+        await cluster.KillSiloAsync(1);
+
+        // Keep the burst going until the limiter answers again and well after, inside the same minute.
+        await WaitUntilAsync(async () => (await fixture.Client.SendAsync(HttpMethod.Get, $"{frontEnds[1].BaseUrl}/admin/tenants/{tenant}/limits", ClusterLimitsFixture.AdminKey)).Status == HttpStatusCode.OK, "the limiter to answer again", TimeSpan.FromSeconds(40));
+        var answeredAt = DateTime.UtcNow;
+        await WaitUntilAsync(() => DateTime.UtcNow > answeredAt + TimeSpan.FromSeconds(3), "three more seconds of burst");
+        stop.Cancel();
+        var results = (await Task.WhenAll(load)).SelectMany(r => r).ToList();
+        await sampler;
+        Assert.True(DateTime.UtcNow - killedAt < TimeSpan.FromSeconds(55), "the test outlived the rate window it measures");
+
+        // The documented window: admissions of the last second before the kill may be forgotten.
+        var lastSecond = servedAtKill - samples.Where(x => x.At <= killedAt - TimeSpan.FromSeconds(1)).Select(x => x.Served).DefaultIfEmpty(0).Max();
+        output.WriteLine($"served {upstream.RequestCount} (limit {rpm}); {servedAtKill} before the kill, {lastSecond} in its last second; "
+            + string.Join(", ", results.GroupBy(r => r is null ? "unanswered" : ((int)r.Status).ToString(CultureInfo.InvariantCulture)).Select(g => $"{g.Key}: {g.Count()}")));
+        Assert.InRange(upstream.RequestCount, rpm, rpm + lastSecond);
+        Assert.DoesNotContain(results, r => r is not null && (int)r.Status >= 500 && r.Status != HttpStatusCode.ServiceUnavailable);
+
+        // No slot is left held: every lease ends (settled, or lapsed within seconds when unclaimed).
+        await WaitUntilAsync(async () => await new AdminApi(fixture.Client, frontEnds[0].BaseUrl, ClusterLimitsFixture.AdminKey).LeasesAsync(tenant) == 0, "every lease to end", TimeSpan.FromSeconds(30));
     }
 
     private async Task<GatewayResponse[]> BurstAsync(LimitScenario scenario, int count, int? maxTokens = null)

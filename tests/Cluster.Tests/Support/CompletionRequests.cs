@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Cluster.Grains.Completions;
+using Cluster.Relay.Completions;
 
 namespace Cluster.Tests.Support;
 

@@ -57,6 +57,8 @@ internal sealed class UsageBench(UsageBenchSettings settings)
         var spanMs = (long)settings.Days * 86_400_000;
         Console.WriteLine($"Writing {settings.Records:N0} records over {settings.Days} days, {settings.Models} models × {settings.Keys} keys, {settings.Concurrency} in flight…");
 
+        var loadAtStart = LoadAverage();
+
         // 1. Write through the ledger, as the gateway does after every request.
         var expected = UsageTotals.Zero;
         var write = Stopwatch.StartNew();
@@ -123,7 +125,7 @@ internal sealed class UsageBench(UsageBenchSettings settings)
             throw new InvalidOperationException($"The ledger holds {scanned} records, not {settings.Records}.");
         }
 
-        var table = Table(write.Elapsed, rows, scan.Elapsed, settings.Days * shards);
+        var table = Table(write.Elapsed, rows, scan.Elapsed, settings.Days * shards, loadAtStart, LoadAverage());
         Console.WriteLine();
         Console.WriteLine(table);
         if (settings.Out is { } path)
@@ -135,7 +137,7 @@ internal sealed class UsageBench(UsageBenchSettings settings)
         return 0;
     }
 
-    private string Table(TimeSpan write, List<(string Grouping, int Rows, double P50, double Max)> rows, TimeSpan scan, int pages)
+    private string Table(TimeSpan write, List<(string Grouping, int Rows, double P50, double Max)> rows, TimeSpan scan, int pages, string loadAtStart, string loadAtEnd)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"# /usage at scale ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, in-memory storage)");
@@ -152,6 +154,8 @@ internal sealed class UsageBench(UsageBenchSettings settings)
         text.AppendLine(CultureInfo.InvariantCulture, $"| every record of the range read (no rollups), once | – | {scan.TotalMilliseconds:F0} ms | |");
         text.AppendLine();
         text.AppendLine($"{settings.Runs} timed calls per row after one warm-up call; totals checked equal to the records written.");
+        text.AppendLine();
+        text.AppendLine($"Load average (1 min) at start {loadAtStart}, at end {loadAtEnd}: above the core count, other work was running and every figure is an upper bound.");
         return text.ToString();
     }
 
@@ -199,6 +203,9 @@ internal sealed class UsageBench(UsageBenchSettings settings)
             throw new InvalidOperationException($"/usage?group_by={groupBy} rows do not add up to the totals.");
         }
     }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
 
     private static int FreePort()
     {

@@ -3,6 +3,7 @@ using Cluster.Api.OpenAI;
 using Cluster.Api.Telemetry;
 using Cluster.Grains.Completions;
 using Cluster.Relay.Completions;
+using Cluster.Relay.Requests;
 using Cluster.Grains.Errors;
 using Cluster.Grains.Models;
 

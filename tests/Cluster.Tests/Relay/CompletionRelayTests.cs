@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Cluster.Grains.Completions;
 using Cluster.Grains.Models;
 using Cluster.Relay.Completions;
+using Cluster.Relay.Requests;
 using Cluster.Grains.Errors;
 using Cluster.Tests.Support;
 

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Cluster.Grains.Completions;
 using Cluster.Relay.Wire;
 using Cluster.Relay.Completions;
+using Cluster.Relay.Requests;
 using Cluster.Tests.Support;
 
 namespace Cluster.Tests.Relay;

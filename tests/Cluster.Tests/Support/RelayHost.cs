@@ -1,5 +1,6 @@
 using Cluster.Grains.Models;
 using Cluster.Relay.Completions;
+using Cluster.Relay.Requests;
 using Cluster.Relay.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,4 +1,4 @@
-namespace Cluster.Relay.Completions;
+namespace Cluster.Relay.Requests;
 
 /// <summary>
 /// One client request as the front-end read it. <see cref="Body"/> is the client's JSON, untouched:

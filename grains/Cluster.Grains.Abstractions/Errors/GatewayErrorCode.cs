@@ -14,10 +14,15 @@ public enum GatewayErrorCode
     RequestTooLarge = 104,
     UnsupportedByModel = 105,
     NotFound = 106,
+    RequestTimeout = 107,
+    UnsupportedMediaType = 108,
+    HeadersTooLarge = 109,
+    UriTooLong = 110,
 
     // Policy: the request is valid but a limit or quota stops it.
     RateLimited = 200,
     InsufficientQuota = 201,
+    TooManyFailedAuthentications = 202,
 
     // The backend failed or refused.
     UpstreamFailed = 300,

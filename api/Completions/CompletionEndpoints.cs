@@ -84,7 +84,7 @@ internal sealed partial class CompletionHandler(
                 StreamUsage: parsed.StreamUsage,
                 MaxTokens: parsed.MaxTokens,
                 Caller: caller.Identity,
-                SessionId: context.Request.Headers["x-session-id"].FirstOrDefault() ?? parsed.PromptCacheKey ?? parsed.User,
+                SessionId: (context.Request.Headers["x-session-id"].FirstOrDefault() ?? parsed.PromptCacheKey ?? parsed.User) is { } session ? Grains.Sessions.ISessionGrain.BoundedId(session) : null,
                 ReportDispatch: _reportDispatch);
             if (parsed.Stream)
             {

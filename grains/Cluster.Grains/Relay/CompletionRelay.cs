@@ -175,7 +175,7 @@ internal sealed partial class CompletionRelay(
                         }
 
                         stage.CancelAfter(deployment.Timeouts.Idle);
-                        var rewritten = ResponseRewriter.Rewrite(data, modelToken, out var facts, text);
+                        var rewritten = ResponseRewriter.Rewrite(data, modelToken, out var facts, text, dropNullUsage: request.StreamUsage != StreamUsageOption.Included);
                         usage = facts.Usage ?? usage;
                         if (facts.Usage is not null && !facts.HasChoices && request.StreamUsage != StreamUsageOption.Included)
                         {

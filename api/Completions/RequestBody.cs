@@ -17,6 +17,20 @@ internal static class RequestBody
 
     public static async Task<byte[]> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await ReadBodyAsync(request, cancellationToken);
+        }
+        catch (IOException ex) when (ex is not BadHttpRequestException && !cancellationToken.IsCancellationRequested)
+        {
+            // Kestrel reports some broken framing (a chunk size that overflows) as a plain IOException.
+            request.HttpContext.Response.Headers.Connection = "close";
+            throw GatewayException.BadRequest($"The request body could not be read: {ex.Message}", null);
+        }
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
         var limit = request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? long.MaxValue;
         var encoding = ContentEncodingOf(request);
         if (request.ContentLength is { } length)

@@ -8,9 +8,9 @@ internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
     public ValidateOptionsResult Validate(string? name, ServerOptions options)
     {
         var errors = new List<string>();
-        if (options.MaxRequestBodyBytes < 1024)
+        if (options.MaxRequestBodyBytes < 1)
         {
-            errors.Add("Server:MaxRequestBodyBytes must be at least 1024.");
+            errors.Add("Server:MaxRequestBodyBytes must be positive.");
         }
 
         if (options.MaxRequestHeadersBytes is < 1024 or > 16 * 1024 * 1024 / ServerOptions.KestrelHeadersFactor)

@@ -47,6 +47,8 @@ public static class GatewayApp
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ServerOptions>, ServerOptionsValidator>();
         services.AddSingleton<CallerAuthenticator>();
         services.AddSingleton<FailedAuthentications>();
+        services.AddSingleton<LargeBodyMemory>();
+        services.AddHostedService(provider => provider.GetRequiredService<LargeBodyMemory>());
         services.AddSingleton<CompletionHandler>();
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<Usage.UsageQuery>();

@@ -19,7 +19,9 @@ internal static class RequestBody
     {
         try
         {
-            return await ReadBodyAsync(request, cancellationToken);
+            var body = await ReadBodyAsync(request, cancellationToken);
+            request.HttpContext.RequestServices.GetService<Server.LargeBodyMemory>()?.Track(request.HttpContext, body.Length);
+            return body;
         }
         catch (IOException ex) when (ex is not BadHttpRequestException && !cancellationToken.IsCancellationRequested)
         {

@@ -8,6 +8,7 @@ using Cluster.Api.Server;
 using Cluster.Api.Telemetry;
 using Cluster.Api.Usage;
 using Cluster.Hosting;
+using Cluster.Relay.Hosting;
 using OpenTelemetry.Metrics;
 
 namespace Cluster.Api;
@@ -49,6 +50,7 @@ public static class GatewayApp
         services.AddSingleton<FailedAuthentications>();
         services.AddSingleton<LargeBodyMemory>();
         services.AddHostedService(provider => provider.GetRequiredService<LargeBodyMemory>());
+        services.AddRelay();
         services.AddSingleton<CompletionHandler>();
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<Usage.UsageQuery>();

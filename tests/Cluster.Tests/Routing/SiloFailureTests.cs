@@ -20,7 +20,7 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
     private const string Model = "steady";
 
     [Fact]
-    public async Task KillSilo_UnderSteadyLoad_UnsentRequestsSucceedAndErrorsStopAfterRecovery()
+    public async Task KillSilo_UnderSteadyLoad_NoRequestFailsAndNoneRunsTwice()
     {
         await using var upstream = await FakeUpstream.StartAsync("steady-backend");
         upstream.Delay = TimeSpan.FromMilliseconds(50);
@@ -60,16 +60,9 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
 
         Assert.All(results.Where(r => r.Ended < killedAt), r => Assert.True(r.Ok, $"before the kill: {r.Status} {r.Body}"));
 
-        // A request the backend never saw was retried on the survivor; a failed one had reached it,
-        // and failed as 503 with Retry-After, never 500. Requests with no answer at all (the client's
-        // 8 s timeout) are the known hang of calls pending on the dead silo: reported above, asserted
-        // by the skipped KillSilo_RequestsInFlightOnIt_AnsweredWithinTenSeconds.
-        Assert.All(failed.Except(hung), r =>
-        {
-            Assert.Equal(503, r.Status);
-            Assert.NotNull(r.RetryAfter);
-            Assert.True(received.ContainsKey(r.Marker), $"{r.Marker} failed ({r.Body}) but never reached the backend: it should have been retried on the survivor");
-        });
+        // No response passes through a silo, and the grain calls a request makes are resent until the
+        // dead silo's grains have moved: the kill costs no request at all.
+        Assert.Empty(failed);
 
         // Nothing ran twice on the backend: a request that may have reached it is not sent again.
         Assert.DoesNotContain(received, r => r.Value > 1);
@@ -81,25 +74,24 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Requests in flight on a silo that dies are answered (503, or 200 where a survivor served
-    /// them) within seconds: the front-end receives completions as long-polled streams, so a call
-    /// pending on a dead silo times out within the short response timeout instead of hanging.
+    /// Requests in flight when a silo dies are served: their bytes never pass through a silo, and
+    /// their ledger records reach a survivor (or the spool) within the durable wait.
     /// </summary>
     [Fact]
-    public async Task KillSilo_RequestsInFlightOnIt_AnsweredWithinTenSeconds()
+    public async Task KillSilo_RequestsInFlight_AllServed()
     {
         await using var upstream = await FakeUpstream.StartAsync("slow-backend");
         upstream.Delay = TimeSpan.FromSeconds(2);
         await using var cluster = await StartClusterAsync(upstream);
         await using var api = await GatewayHost.StartAsync(Config(upstream), cluster.ClientArgs);
-        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
+        using var slow = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(30) };
 
-        // Sixteen at once: the model's shards spread them over both silos.
+        // Sixteen at once, all at the backend when the silo dies.
         var calls = Enumerable.Range(0, 16).Select(async _ =>
         {
             try
             {
-                return (await PostAsync(http, api.BaseUrl, stream: false)).Status;
+                return (await PostAsync(slow, api.BaseUrl, stream: false)).Status;
             }
             catch (TaskCanceledException)
             {
@@ -110,13 +102,15 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
         await cluster.StopSiloAsync(0, graceful: false);
         var statuses = await Task.WhenAll(calls);
 
-        output.WriteLine("in flight when their silo died: " + string.Join(" ", statuses));
-        Assert.All(statuses, s => Assert.True(s is 200 or 503, $"{s}: -1 is no answer within 10 s"));
+        output.WriteLine("in flight when a silo died: " + string.Join(" ", statuses));
+        Assert.All(statuses, s => Assert.Equal(200, s));
     }
 
     [Fact]
-    public async Task NoSiloReachable_Requests503WithRetryAfter_RecoversWhenSiloReturns()
+    public async Task NoSiloReachable_UnlimitedTenant_ServedAndRecordedOnceASiloReturns()
     {
+        // Neither the bytes nor the record of a request need a silo: the front-end calls the backend
+        // itself, and a record the ledger cannot take in time waits in its local spool.
         await using var upstream = await FakeUpstream.StartAsync("lonely-backend");
         await using var cluster = await StartClusterAsync(upstream);
         await using var api = await GatewayHost.StartAsync(Config(upstream), cluster.ClientArgs);
@@ -124,45 +118,83 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
         Assert.Equal(200, (await PostAsync(http, api.BaseUrl, stream: false)).Status);
 
         var stopped = new[] { await cluster.StopSiloAsync(0, graceful: false), await cluster.StopSiloAsync(1, graceful: false) };
-        var answers = new List<(int Status, string? RetryAfter, string Body, TimeSpan Took)>();
+        var answers = new List<(int Status, string? RetryAfter, string Body, TimeSpan Took, string? Id)>();
         for (var i = 0; i < 4; i++)
         {
-            answers.Add(await PostAsync(http, api.BaseUrl, stream: i % 2 == 1));
+            answers.Add(await PostWithIdAsync(http, api.BaseUrl, stream: i % 2 == 1));
         }
 
         foreach (var answer in answers)
         {
-            output.WriteLine($"no silo: {answer.Status} Retry-After {answer.RetryAfter} in {answer.Took.TotalMilliseconds:0} ms: {answer.Body}");
+            output.WriteLine($"no silo: {answer.Status} in {answer.Took.TotalMilliseconds:0} ms: {answer.Body[..Math.Min(80, answer.Body.Length)]}");
         }
 
-        Assert.All(answers, a =>
-        {
-            Assert.Equal(503, a.Status);
-            Assert.NotNull(a.RetryAfter);
-            Assert.Equal("cluster_unavailable", JsonNode.Parse(a.Body)!["error"]!["code"]!.GetValue<string>());
-            Assert.True(a.Took < TimeSpan.FromSeconds(10), $"the 503 took {a.Took}");
-        });
+        Assert.All(answers, a => Assert.Equal(200, a.Status));
+        var spool = api.Services.GetRequiredService<global::Cluster.Relay.Accounting.LedgerSpool>();
+        Assert.Equal(answers.Count, spool.Appended);
 
-        // A silo comes back (on its old ports): the api finds it again by itself.
+        // A silo comes back (on its old ports): the spool is replayed into the ledger by itself.
         await cluster.RestartSiloAsync(1, stopped[1]);
-        var back = Stopwatch.StartNew();
-        var recovered = false;
-        while (back.Elapsed < TimeSpan.FromSeconds(60))
+        var grains = api.Services.GetRequiredService<IGrainFactory>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        string[] recorded = [];
+        while (DateTime.UtcNow < deadline)
         {
-            var answer = await PostAsync(http, api.BaseUrl, stream: false);
-            if (answer.Status == 200)
+            try
             {
-                recovered = true;
+                recorded = [.. (await Usage.LedgerPages.ReadAsync(grains, "default")).Select(r => r.RequestId)];
+            }
+            catch (Exception ex) when (ex is OrleansException or TimeoutException)
+            {
+                // The cluster is still coming back.
+            }
+
+            if (answers.All(a => recorded.Contains(a.Id)) && !spool.HasWork)
+            {
                 break;
             }
 
-            Assert.True(answer.Status == 503, $"while recovering: {answer.Status} {answer.Body}");
             await Task.Delay(200);
         }
 
-        output.WriteLine($"serving again {back.Elapsed.TotalSeconds:0.0} s after a silo returned");
-        Assert.True(recovered, "the api did not recover within 60 s of a silo returning");
+        Assert.All(answers, a => Assert.Single(recorded, id => id == a.Id));
         Assert.Equal(200, (await PostAsync(http, api.BaseUrl, stream: true)).Status);
+    }
+
+    [Fact]
+    public async Task NoSiloReachable_LimitedTenant_Requests503WithRetryAfter()
+    {
+        // A limited tenant cannot be admitted without its limiter: after the retry window, 503.
+        await using var upstream = await FakeUpstream.StartAsync("limited-backend");
+        var config = new
+        {
+            Auth = new { Mode = "Open", AdminKey = "silo-failure-admin-key" },
+            Models = new[] { new { Name = Model, Deployments = new[] { new { Provider = "openai", BaseUrl = upstream.BaseUrl } } } },
+            Tenants = new[] { new { Id = "default", Keys = new[] { "sk-limited-default" }, Limits = new { Rpm = 1000 } } },
+        };
+        await using var cluster = await AzuriteCluster.StartAsync(config, silos: 1, serviceId: "silo-failure-" + Guid.NewGuid().ToString("N")[..12]);
+        await using var api = await GatewayHost.StartAsync(config, [.. cluster.ClientArgs, "--Cluster:RetryWindowSeconds", "3"]);
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(40) };
+        Assert.Equal(200, (await PostAsync(http, api.BaseUrl, stream: false)).Status);
+
+        await cluster.StopSiloAsync(0, graceful: false);
+        var answer = await PostAsync(http, api.BaseUrl, stream: true);
+
+        output.WriteLine($"no silo: {answer.Status} Retry-After {answer.RetryAfter} in {answer.Took.TotalMilliseconds:0} ms: {answer.Body}");
+        Assert.Equal(503, answer.Status);
+        Assert.NotNull(answer.RetryAfter);
+        Assert.Equal("cluster_unavailable", JsonNode.Parse(answer.Body)!["error"]!["code"]!.GetValue<string>());
+    }
+
+    private static async Task<(int Status, string? RetryAfter, string Body, TimeSpan Took, string? Id)> PostWithIdAsync(HttpClient http, string baseUrl, bool stream)
+    {
+        var started = Stopwatch.StartNew();
+        var body = $$"""{"model":"{{Model}}","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"anyone there?"}]}""";
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync(baseUrl + "/v1/chat/completions", content);
+        var text = await response.Content.ReadAsStringAsync();
+        var id = response.Headers.TryGetValues("x-request-id", out var ids) ? ids.Single() : null;
+        return ((int)response.StatusCode, response.Headers.RetryAfter?.ToString(), text, started.Elapsed, id);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

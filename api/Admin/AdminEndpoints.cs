@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Cluster.Api.Auth;
 using Cluster.Api.OpenAI;
+using Cluster.Grains.Access;
 using Cluster.Grains.Errors;
 using Cluster.Grains.Models;
 using Cluster.Relay.Providers;
@@ -12,7 +13,7 @@ using Microsoft.Extensions.Options;
 namespace Cluster.Api.Admin;
 
 /// <summary>
-/// <c>/admin/...</c>: runtime changes to the catalogue (durable in the registry grain), authorised
+/// <c>/admin/...</c>: runtime changes to the catalog (durable in the registry grain), authorised
 /// by the admin key alone. Deployment keys are never returned, only whether one is set.
 /// </summary>
 internal static partial class AdminEndpoints
@@ -31,6 +32,8 @@ internal static partial class AdminEndpoints
         admin.MapDelete("/models/{**name}", DeleteModelAsync);
         admin.MapTenantAdmin();
         admin.MapSessionAdmin();
+        admin.MapUsageAdmin();
+        admin.MapClusterAdmin();
         return routes;
     }
 
@@ -62,14 +65,23 @@ internal static partial class AdminEndpoints
         else if (error is null && !CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given!)), SHA256.HashData(Encoding.UTF8.GetBytes(expected!))))
         {
             // Compared as hashes of equal length in constant time: the answer's timing says nothing about the key.
-            error = CallerAuthenticator.InvalidKey(missing: false);
-            try
+            // A valid tenant key is known but not enough (403); anything else is not a key (401), and counts as a failure.
+            var access = context.RequestServices.GetRequiredService<AccessView>();
+            if ((await access.GetAsync()).TryFindKey(KeyHash.Of(given!), out _, out _))
             {
-                await failures.RecordFailureAsync(context);
+                error = new GatewayException(GatewayErrorCode.AdminKeyRequired, "This route needs the admin key; a tenant key cannot use it.");
             }
-            catch (GatewayException lockedOut)
+            else
             {
-                error = lockedOut;
+                error = CallerAuthenticator.InvalidKey(missing: false);
+                try
+                {
+                    await failures.RecordFailureAsync(context);
+                }
+                catch (GatewayException lockedOut)
+                {
+                    error = lockedOut;
+                }
             }
         }
 

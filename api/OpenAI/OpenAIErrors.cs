@@ -22,6 +22,7 @@ internal static partial class OpenAIErrors
         GatewayErrorCode.RequestTooLarge => (413, "invalid_request_error", "request_too_large"),
         GatewayErrorCode.UnsupportedByModel => (400, "invalid_request_error", "unsupported_model"),
         GatewayErrorCode.NotFound => (404, "invalid_request_error", "not_found"),
+        GatewayErrorCode.AdminKeyRequired => (403, "invalid_request_error", "admin_key_required"),
         GatewayErrorCode.RequestTimeout => (408, "invalid_request_error", "request_timeout"),
         GatewayErrorCode.UnsupportedMediaType => (415, "invalid_request_error", "unsupported_content_encoding"),
         GatewayErrorCode.HeadersTooLarge => (431, "invalid_request_error", "request_headers_too_large"),

@@ -14,10 +14,11 @@ public enum GatewayErrorCode
     RequestTooLarge = 104,
     UnsupportedByModel = 105,
     NotFound = 106,
-    RequestTimeout = 107,
-    UnsupportedMediaType = 108,
-    HeadersTooLarge = 109,
-    UriTooLong = 110,
+    AdminKeyRequired = 107,
+    RequestTimeout = 108,
+    UnsupportedMediaType = 109,
+    HeadersTooLarge = 110,
+    UriTooLong = 111,
 
     // Policy: the request is valid but a limit or quota stops it.
     RateLimited = 200,

@@ -5,6 +5,7 @@ using Cluster.Api.Console;
 using Cluster.Api.Health;
 using Cluster.Api.Models;
 using Cluster.Api.OpenAI;
+using Cluster.Api.Server;
 using Cluster.Api.Telemetry;
 using Cluster.Api.Usage;
 using Cluster.Hosting;
@@ -26,16 +27,30 @@ public static class GatewayApp
         builder.AddClusterConfiguration(args);
         builder.AddClusterMember(allowClient: true);
 
-        var maxBody = builder.Configuration.GetValue<long?>("Server:MaxRequestBodyBytes") ?? 16 * 1024 * 1024;
+        var server = builder.Configuration.GetSection(ServerOptions.SectionName).Get<ServerOptions>() ?? new ServerOptions();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = maxBody;
+            kestrel.Limits.MaxRequestBodySize = server.MaxRequestBodyBytes;
+
+            // Above the gateway's own limits (RequestLimitsMiddleware), which answer in OpenAI's shape.
+            kestrel.Limits.MaxRequestHeadersTotalSize = server.MaxRequestHeadersBytes * ServerOptions.KestrelHeadersFactor;
+            kestrel.Limits.MaxRequestHeaderCount = server.MaxRequestHeaderCount * ServerOptions.KestrelHeadersFactor;
+            kestrel.Limits.MaxRequestLineSize = server.MaxRequestLineBytes * ServerOptions.KestrelHeadersFactor;
+            kestrel.Limits.RequestHeadersTimeout = server.RequestHeadersTimeout;
+            kestrel.Limits.MinRequestBodyDataRate = server.MinRequestBodyBytesPerSecond > 0
+                ? new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(server.MinRequestBodyBytesPerSecond, server.MinRequestBodyGrace)
+                : null;
         });
 
         var services = builder.Services;
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName);
+        services.AddOptions<ServerOptions>().BindConfiguration(ServerOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ServerOptions>, ServerOptionsValidator>();
         services.AddSingleton<CallerAuthenticator>();
+        services.AddSingleton<FailedAuthentications>();
+        services.AddSingleton<LargeBodyMemory>();
+        services.AddHostedService(provider => provider.GetRequiredService<LargeBodyMemory>());
         services.AddRelay();
         services.AddSingleton<CompletionHandler>();
         services.AddSingleton<GatewayMetrics>();
@@ -49,6 +64,7 @@ public static class GatewayApp
 
         var app = builder.Build();
         app.UseStatusCodePages(context => OpenAIErrors.WriteStatusAsync(context.HttpContext));
+        app.UseMiddleware<RequestLimitsMiddleware>();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapPrometheusScrapingEndpoint("/v1/metrics");
         app.MapConsole();

@@ -43,22 +43,46 @@ internal static partial class AdminEndpoints
         var options = context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value;
         var expected = SecretReference.Resolve(options.AdminKey);
         var given = CallerAuthenticator.BearerToken(context.Request);
+        var failures = context.RequestServices.GetRequiredService<FailedAuthentications>();
         GatewayException? error = null;
-        if (expected is null)
+        try
+        {
+            failures.ThrowIfLockedOut(context);
+        }
+        catch (GatewayException lockedOut)
+        {
+            error = lockedOut;
+        }
+
+        if (error is null && expected is null)
         {
             error = new GatewayException(GatewayErrorCode.InvalidApiKey, "The admin API is disabled: set Auth:AdminKey to enable it.");
         }
-        else if (given is null)
+        else if (error is null && given is null)
         {
             error = CallerAuthenticator.InvalidKey(missing: true);
         }
-        else if (!CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(expected))))
+        else if (error is null && !CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given!)), SHA256.HashData(Encoding.UTF8.GetBytes(expected!))))
         {
-            // A valid tenant key is known but not enough (403); anything else is not a key (401).
+            // Compared as hashes of equal length in constant time: the answer's timing says nothing about the key.
+            // A valid tenant key is known but not enough (403); anything else is not a key (401), and counts as a failure.
             var access = context.RequestServices.GetRequiredService<AccessView>();
-            error = (await access.GetAsync()).TryFindKey(KeyHash.Of(given), out _, out _)
-                ? new GatewayException(GatewayErrorCode.AdminKeyRequired, "This route needs the admin key; a tenant key cannot use it.")
-                : CallerAuthenticator.InvalidKey(missing: false);
+            if ((await access.GetAsync()).TryFindKey(KeyHash.Of(given!), out _, out _))
+            {
+                error = new GatewayException(GatewayErrorCode.AdminKeyRequired, "This route needs the admin key; a tenant key cannot use it.");
+            }
+            else
+            {
+                error = CallerAuthenticator.InvalidKey(missing: false);
+                try
+                {
+                    await failures.RecordFailureAsync(context);
+                }
+                catch (GatewayException lockedOut)
+                {
+                    error = lockedOut;
+                }
+            }
         }
 
         if (error is not null)
@@ -90,6 +114,11 @@ internal static partial class AdminEndpoints
 
     private static async Task<IResult> PutModelAsync(string name, HttpContext context, IGrainFactory grains, ModelCatalogView catalog)
     {
+        if (!Identifiers.IsModelName(name))
+        {
+            throw GatewayException.BadRequest($"The model name '{Identifiers.Shown(name)}' is not allowed: {Identifiers.ModelRule}.", "name");
+        }
+
         ModelOptions? options;
         try
         {

@@ -52,9 +52,9 @@ internal static class TenantAdminEndpoints
 
     private static async Task<IResult> PutTenantAsync(string id, HttpContext context, IGrainFactory grains, ModelCatalogView catalog, AccessView access)
     {
-        if (string.IsNullOrWhiteSpace(id) || id.Contains('/'))
+        if (!Identifiers.IsTenantId(id))
         {
-            throw GatewayException.BadRequest("A tenant id cannot be empty or contain '/'.", "id");
+            throw GatewayException.BadRequest($"The tenant id '{Identifiers.Shown(id)}' is not allowed: {Identifiers.TenantRule}.", "id");
         }
 
         var options = await ReadAsync<TenantOptions>(context) ?? new TenantOptions();
@@ -104,6 +104,11 @@ internal static class TenantAdminEndpoints
     private static async Task<IResult> IssueKeyAsync(string id, HttpContext context, IGrainFactory grains, AccessView access)
     {
         var body = context.Request.ContentLength is > 0 ? await ReadAsync<KeyBody>(context) : null;
+        if (!Identifiers.IsKeyName(body?.Name))
+        {
+            throw GatewayException.BadRequest($"The key name is not allowed: {Identifiers.KeyNameRule}.", "name");
+        }
+
         var limits = AccessOptions.ToLimits(body?.Limits);
         var issued = await Directory(grains).IssueKeyAsync(id, body?.Name, limits);
         await access.LoadAsync();
@@ -214,7 +219,7 @@ internal static class TenantAdminEndpoints
         limits = new { rpm = key.Limits.Rpm, tpm = key.Limits.Tpm, max_concurrency = key.Limits.MaxConcurrency },
     };
 
-    private static GatewayException TenantNotFound(string id) => new(GatewayErrorCode.NotFound, $"The tenant '{id}' does not exist.", "tenant");
+    private static GatewayException TenantNotFound(string id) => new(GatewayErrorCode.NotFound, $"The tenant '{Identifiers.Shown(id)}' does not exist.", "tenant");
 
     private sealed class ModelsBody
     {

@@ -13,4 +13,13 @@ public sealed class AuthOptions
 
     /// <summary>The key for <c>/admin</c>: a literal or <c>env:NAME</c>. Without one the admin API is off.</summary>
     public string? AdminKey { get; set; }
+
+    /// <summary>Wrong keys from one client address within <see cref="LockoutSeconds"/> before it is refused with 429 (0: never).</summary>
+    public int MaxFailedAttempts { get; set; } = 20;
+
+    /// <summary>The window in which failures are counted, and how long an address is then refused.</summary>
+    public int LockoutSeconds { get; set; } = 60;
+
+    /// <summary>The delay added to the n-th failed attempt's answer is n times this (n at most 10).</summary>
+    public int FailureDelayMilliseconds { get; set; } = 100;
 }

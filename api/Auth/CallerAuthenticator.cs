@@ -23,9 +23,11 @@ internal sealed partial class CallerAuthenticator : IDisposable
     private readonly ConcurrentDictionary<string, long> _lastUsed = new(StringComparer.Ordinal);
     private readonly ITimer _touch;
     private readonly TimeProvider _time;
+    private readonly FailedAuthentications _failures;
 
-    public CallerAuthenticator(AccessView access, IGrainFactory grains, IOptions<AuthOptions> options, IConfiguration configuration, TimeProvider time, ILogger<CallerAuthenticator> logger)
+    public CallerAuthenticator(AccessView access, IGrainFactory grains, IOptions<AuthOptions> options, IConfiguration configuration, TimeProvider time, FailedAuthentications failures, ILogger<CallerAuthenticator> logger)
     {
+        _failures = failures;
         _access = access;
         _grains = grains;
         _logger = logger;
@@ -39,6 +41,7 @@ internal sealed partial class CallerAuthenticator : IDisposable
 
     public async ValueTask<AuthenticatedCaller> AuthenticateAsync(HttpContext context)
     {
+        _failures.ThrowIfLockedOut(context);
         var token = BearerToken(context.Request);
         var index = await _access.GetAsync();
         var hash = token is null ? null : KeyHash.Of(token);
@@ -56,6 +59,11 @@ internal sealed partial class CallerAuthenticator : IDisposable
 
         if (_keysRequired)
         {
+            if (token is not null)
+            {
+                await _failures.RecordFailureAsync(context);
+            }
+
             throw InvalidKey(missing: token is null);
         }
 

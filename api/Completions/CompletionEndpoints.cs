@@ -77,7 +77,7 @@ internal sealed partial class CompletionHandler(
                 StreamUsage: parsed.StreamUsage,
                 MaxTokens: parsed.MaxTokens,
                 Caller: caller.Identity,
-                SessionId: context.Request.Headers["x-session-id"].FirstOrDefault() ?? parsed.PromptCacheKey ?? parsed.User);
+                SessionId: (context.Request.Headers["x-session-id"].FirstOrDefault() ?? parsed.PromptCacheKey ?? parsed.User) is { } session ? Grains.Sessions.ISessionGrain.BoundedId(session) : null);
             var events = relay.RunAsync(request, Candidates(snapshot, definition), aborted).GetAsyncEnumerator(aborted);
             await using (events)
             {

@@ -12,8 +12,9 @@ internal static class ModelEndpoints
 {
     public static IEndpointRouteBuilder MapModels(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/models", ListAsync);
-        routes.MapGet("/models/{**id}", GetAsync);
+        // HEAD as well: clients and load balancers probe the list with it.
+        routes.MapMethods("/models", [HttpMethods.Get, HttpMethods.Head], ListAsync);
+        routes.MapMethods("/models/{**id}", [HttpMethods.Get, HttpMethods.Head], GetAsync);
         return routes;
     }
 

@@ -23,6 +23,11 @@ internal static partial class OpenAIErrors
         GatewayErrorCode.UnsupportedByModel => (400, "invalid_request_error", "unsupported_model"),
         GatewayErrorCode.NotFound => (404, "invalid_request_error", "not_found"),
         GatewayErrorCode.AdminKeyRequired => (403, "invalid_request_error", "admin_key_required"),
+        GatewayErrorCode.RequestTimeout => (408, "invalid_request_error", "request_timeout"),
+        GatewayErrorCode.UnsupportedMediaType => (415, "invalid_request_error", "unsupported_content_encoding"),
+        GatewayErrorCode.HeadersTooLarge => (431, "invalid_request_error", "request_headers_too_large"),
+        GatewayErrorCode.UriTooLong => (414, "invalid_request_error", "request_uri_too_long"),
+        GatewayErrorCode.TooManyFailedAuthentications => (429, "invalid_request_error", "too_many_failed_authentications"),
         GatewayErrorCode.RateLimited => (429, "rate_limit_error", "rate_limit_exceeded"),
         GatewayErrorCode.InsufficientQuota => (429, "insufficient_quota", "insufficient_quota"),
         GatewayErrorCode.UpstreamFailed => (502, "api_error", "upstream_error"),
@@ -42,6 +47,8 @@ internal static partial class OpenAIErrors
                 return gateway;
             case BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }:
                 return new GatewayException(GatewayErrorCode.RequestTooLarge, "The request body is too large.");
+            case BadHttpRequestException { StatusCode: StatusCodes.Status408RequestTimeout }:
+                return new GatewayException(GatewayErrorCode.RequestTimeout, "The request body arrived too slowly.");
             case BadHttpRequestException bad:
                 return GatewayException.BadRequest($"The request could not be read: {bad.Message}", null);
             case SiloUnavailableException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException:
@@ -139,6 +146,10 @@ internal static partial class OpenAIErrors
             StatusCodes.Status404NotFound => new GatewayException(GatewayErrorCode.NotFound, $"Unknown route: {context.Request.Method} {context.Request.Path}."),
             StatusCodes.Status405MethodNotAllowed => GatewayException.BadRequest($"The method {context.Request.Method} is not allowed on {context.Request.Path}.", null),
             StatusCodes.Status413PayloadTooLarge => new GatewayException(GatewayErrorCode.RequestTooLarge, "The request body is too large."),
+            StatusCodes.Status400BadRequest => GatewayException.BadRequest("The request could not be read.", null),
+            StatusCodes.Status408RequestTimeout => new GatewayException(GatewayErrorCode.RequestTimeout, "The request arrived too slowly."),
+            StatusCodes.Status415UnsupportedMediaType => new GatewayException(GatewayErrorCode.UnsupportedMediaType, "The request's media type or content encoding is not supported."),
+            StatusCodes.Status431RequestHeaderFieldsTooLarge => new GatewayException(GatewayErrorCode.HeadersTooLarge, "The request headers are too large."),
             _ => null,
         };
         if (error is not null)

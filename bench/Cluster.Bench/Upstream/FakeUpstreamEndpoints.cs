@@ -7,7 +7,8 @@ namespace Cluster.Bench.Upstream;
 /// <summary>The OpenAI-shaped routes of the fake upstream, plus <c>/_stats</c>.</summary>
 internal static class FakeUpstreamEndpoints
 {
-    private const int MaxBodyBytes = 1 << 20;
+    // Large enough for the bodies bench (15 MB chats); Kestrel's own 30 MB limit sits above it.
+    private const int MaxBodyBytes = 32 << 20;
 
     public static IEndpointRouteBuilder MapFakeUpstream(this IEndpointRouteBuilder endpoints)
     {

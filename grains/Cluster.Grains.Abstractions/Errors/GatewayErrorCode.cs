@@ -15,10 +15,15 @@ public enum GatewayErrorCode
     UnsupportedByModel = 105,
     NotFound = 106,
     AdminKeyRequired = 107,
+    RequestTimeout = 108,
+    UnsupportedMediaType = 109,
+    HeadersTooLarge = 110,
+    UriTooLong = 111,
 
     // Policy: the request is valid but a limit or quota stops it.
     RateLimited = 200,
     InsufficientQuota = 201,
+    TooManyFailedAuthentications = 202,
 
     // The backend failed or refused.
     UpstreamFailed = 300,

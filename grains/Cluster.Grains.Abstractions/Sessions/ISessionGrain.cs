@@ -10,7 +10,41 @@ namespace Cluster.Grains.Sessions;
 [Alias("Cluster.ISessionGrain")]
 public interface ISessionGrain : IGrainWithStringKey
 {
-    public static string KeyOf(string tenant, string sessionId) => tenant + "/" + sessionId;
+    /// <summary>The longest client-supplied session id kept as it is; longer ones are hashed.</summary>
+    public const int MaxPlainIdLength = 64;
+
+    public static string KeyOf(string tenant, string sessionId) => tenant + "/" + BoundedId(sessionId);
+
+    /// <summary>
+    /// A session id fit to be a storage key: a short id of safe characters as it is, any other
+    /// (a client may send kilobytes, slashes or control characters in <c>x-session-id</c>,
+    /// <c>prompt_cache_key</c> or <c>user</c>) as <c>sha256-</c> and the first 128 bits of its
+    /// SHA-256 in hex. Applying it twice gives the same id.
+    /// </summary>
+    public static string BoundedId(string sessionId)
+    {
+        if (sessionId.Length is > 0 and <= MaxPlainIdLength && IsSafe(sessionId))
+        {
+            return sessionId;
+        }
+
+        Span<byte> hash = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(sessionId), hash);
+        return "sha256-" + Convert.ToHexStringLower(hash[..16]);
+    }
+
+    private static bool IsSafe(string id)
+    {
+        foreach (var c in id)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':' or '@'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>
     /// The deployment for <paramref name="model"/>: the pin while it is among <paramref name="usable"/>,

@@ -116,9 +116,9 @@ public sealed class ClusterConfigurationValidator : IValidateOptions<CatalogOpti
             {
                 errors.Add($"{key}:Id: '{tenant.Id}' is used twice.");
             }
-            else if (tenant.Id.Contains('/'))
+            else if (!Identifiers.IsTenantId(tenant.Id))
             {
-                errors.Add($"{key}:Id: '{tenant.Id}' may not contain '/'.");
+                errors.Add($"{key}:Id: '{Identifiers.Shown(tenant.Id)}' is not allowed: {Identifiers.TenantRule}.");
             }
 
             for (var k = 0; k < tenant.Keys.Count; k++)
@@ -254,6 +254,10 @@ public sealed class ClusterConfigurationValidator : IValidateOptions<CatalogOpti
             {
                 errors.Add($"{key}:Name: a model needs a name.");
             }
+            else if (!Identifiers.IsModelName(model.Name))
+            {
+                errors.Add($"{key}:Name: '{Identifiers.Shown(model.Name)}' is not allowed: {Identifiers.ModelRule}.");
+            }
             else if (!names.Add(model.Name))
             {
                 errors.Add($"{key}:Name: '{model.Name}' is used twice.");
@@ -264,6 +268,10 @@ public sealed class ClusterConfigurationValidator : IValidateOptions<CatalogOpti
                 if (string.IsNullOrWhiteSpace(model.Aliases[a]))
                 {
                     errors.Add($"{key}:Aliases:{a}: an alias cannot be empty.");
+                }
+                else if (!Identifiers.IsModelName(model.Aliases[a]))
+                {
+                    errors.Add($"{key}:Aliases:{a}: '{Identifiers.Shown(model.Aliases[a])}' is not allowed: {Identifiers.ModelRule}.");
                 }
                 else if (!names.Add(model.Aliases[a]))
                 {

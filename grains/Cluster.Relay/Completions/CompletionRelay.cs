@@ -102,7 +102,7 @@ internal sealed partial class CompletionRelay(
                     while (step.HasData)
                     {
                         stage.CancelAfter(deployment.Timeouts.Idle);
-                        var rewritten = ResponseRewriter.Rewrite(upstream.Current, modelToken, out var facts, text);
+                        var rewritten = ResponseRewriter.Rewrite(upstream.Current, modelToken, out var facts, text, dropNullUsage: request.Stream && request.StreamUsage != StreamUsageOption.Included);
                         usage = facts.Usage ?? usage;
                         var gatewaysUsageChunk = request.Stream && facts.Usage is not null && !facts.HasChoices && request.StreamUsage != StreamUsageOption.Included;
                         if (!gatewaysUsageChunk)

@@ -84,7 +84,7 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
         var load = LoadOf(deployment);
         Interlocked.Increment(ref load.InFlight);
         load.LastActive = _time.GetTimestamp();
-        return new DeploymentAttempt(this, load);
+        return new DeploymentAttempt(this, load, deployment.Id);
     }
 
     public DeploymentStatus StatusOf(DeploymentDefinition deployment) => LoadOf(deployment).Status;
@@ -125,11 +125,12 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
     private async Task ReportAsync(string id, DeploymentLoad load)
     {
         var report = load.TakeReport(_reporter);
+        var recoveries = Volatile.Read(ref load.Recoveries);
         try
         {
             var grain = _grains.GetGrain<IDeploymentStatusGrain>(id);
             var status = await grain.ReportAsync(report, _options.Policy(load.BaseUrl));
-            load.Update(status, report.InFlight);
+            load.Update(status, report.InFlight, recoveries);
             if (status.State == CircuitState.HalfOpen && await grain.TryProbeAsync())
             {
                 Volatile.Write(ref load.ProbeAllowed, 1);
@@ -151,6 +152,9 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
     {
         public int InFlight;
         public int ProbeAllowed;
+
+        /// <summary>Counts local recoveries, so an answer the status grain gave before one cannot undo it.</summary>
+        public int Recoveries;
         public long LastActive;
         private int _successes;
         private int _failures;
@@ -200,10 +204,29 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
             Interlocked.Add(ref _failures, report.Failures);
         }
 
-        public void Update(DeploymentStatus status, int reportedInFlight)
+        public void Update(DeploymentStatus status, int reportedInFlight, int recoveriesBefore)
         {
-            Status = status;
+            // A not-closed answer to a report sent before a probe succeeded here is out of date.
+            if (status.State == CircuitState.Closed || Volatile.Read(ref Recoveries) == recoveriesBefore)
+            {
+                Status = status;
+            }
+
             _reportedInFlight = reportedInFlight;
+        }
+
+        /// <summary>The probe succeeded: route to the deployment at once, before the status grain has heard.</summary>
+        public bool Recover()
+        {
+            var status = Status;
+            if (status.State == CircuitState.Closed)
+            {
+                return false;
+            }
+
+            Interlocked.Increment(ref Recoveries);
+            Status = status with { State = CircuitState.Closed, CooldownUntil = null };
+            return true;
         }
 
         private TimeSpan? TakeThrottle()
@@ -215,13 +238,22 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
     }
 
     /// <summary>One attempt of a request on a deployment: counted in flight while it lasts; records how it went.</summary>
-    internal sealed class DeploymentAttempt(DeploymentBalancer balancer, DeploymentLoad load) : IDisposable
+    internal sealed class DeploymentAttempt(DeploymentBalancer balancer, DeploymentLoad load, string id) : IDisposable
     {
         private int _disposed;
 
         public void RecordFirstToken(TimeSpan elapsed) => load.RecordFirstToken(elapsed);
 
-        public void Succeeded() => load.RecordSuccess();
+        public void Succeeded()
+        {
+            load.RecordSuccess();
+            if (load.Recover())
+            {
+                // A successful probe closes the circuit here at once and at the status grain now,
+                // not at the next sync: otherwise requests meanwhile get 503 from a healthy backend.
+                _ = balancer.ReportAsync(id, load);
+            }
+        }
 
         /// <summary>Counts a failure and tells the deployment's status grain at once, so the circuit can open without waiting for the next sync.</summary>
         public void Failed(string deploymentId, string reason, TimeSpan? throttledFor)

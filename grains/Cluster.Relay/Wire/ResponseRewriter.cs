@@ -6,15 +6,16 @@ namespace Cluster.Relay.Wire;
 /// <summary>
 /// Rewrites the top-level <c>model</c> of a backend's response or stream chunk to the name the
 /// client used, and reads <c>usage</c> on the way, in one forward pass with no DOM. Every other
-/// byte is passed through untouched.
+/// byte is passed through untouched, except a <c>"usage": null</c> the client did not ask for
+/// (<c>dropNullUsage</c>: the gateway asked the backend for usage on its behalf).
 /// </summary>
 internal static class ResponseRewriter
 {
-    public static byte[] Rewrite(ReadOnlySpan<byte> json, ReadOnlySpan<byte> modelToken, out ResponseFacts facts, System.Text.StringBuilder? text = null)
+    public static byte[] Rewrite(ReadOnlySpan<byte> json, ReadOnlySpan<byte> modelToken, out ResponseFacts facts, System.Text.StringBuilder? text = null, bool dropNullUsage = false)
     {
         facts = default;
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
-        int modelStart = -1, modelEnd = -1;
+        int modelStart = -1, modelEnd = -1, nullUsageStart = -1, nullUsageEnd = -1;
         TokenUsage? usage = null;
         bool hasChoices = false, hasError = false;
         var contentChars = 0;
@@ -42,7 +43,13 @@ internal static class ResponseRewriter
                 }
                 else if (reader.ValueTextEquals("usage"u8))
                 {
+                    var nameStart = (int)reader.TokenStartIndex;
                     reader.Read();
+                    if (dropNullUsage && reader.TokenType == JsonTokenType.Null)
+                    {
+                        (nullUsageStart, nullUsageEnd) = PropertyExtent(json, nameStart, (int)reader.BytesConsumed);
+                    }
+
                     usage = reader.TokenType == JsonTokenType.StartObject ? ReadUsage(ref reader) : SkipNull(ref reader);
                 }
                 else if (reader.ValueTextEquals("choices"u8))
@@ -83,6 +90,11 @@ internal static class ResponseRewriter
         }
 
         facts = new ResponseFacts(usage, hasChoices, hasError, contentChars);
+        if (nullUsageStart >= 0)
+        {
+            return Splice(json, modelStart, modelEnd, modelToken, nullUsageStart, nullUsageEnd);
+        }
+
         if (modelStart < 0)
         {
             return json.ToArray();
@@ -93,6 +105,64 @@ internal static class ResponseRewriter
         modelToken.CopyTo(result.AsSpan(modelStart));
         json[modelEnd..].CopyTo(result.AsSpan(modelStart + modelToken.Length));
         return result;
+    }
+
+    /// <summary>A property's bytes with one of the commas beside it, so removing them leaves valid JSON.</summary>
+    private static (int Start, int End) PropertyExtent(ReadOnlySpan<byte> json, int nameStart, int valueEnd)
+    {
+        var before = nameStart - 1;
+        while (before >= 0 && json[before] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+        {
+            before--;
+        }
+
+        if (before >= 0 && json[before] == ',')
+        {
+            return (before, valueEnd);
+        }
+
+        // The first property: take the comma after it instead (or none, when it is the only one).
+        var after = valueEnd;
+        while (after < json.Length && json[after] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+        {
+            after++;
+        }
+
+        return after < json.Length && json[after] == ',' ? (nameStart, after + 1) : (nameStart, valueEnd);
+    }
+
+    /// <summary>The JSON with the model token replaced (when <paramref name="modelStart"/> ≥ 0) and the bytes [removeStart, removeEnd) left out.</summary>
+    private static byte[] Splice(ReadOnlySpan<byte> json, int modelStart, int modelEnd, ReadOnlySpan<byte> modelToken, int removeStart, int removeEnd)
+    {
+        var length = json.Length - (removeEnd - removeStart) + (modelStart >= 0 ? modelToken.Length - (modelEnd - modelStart) : 0);
+        var result = new byte[length];
+        var written = 0;
+        var read = 0;
+        if (modelStart >= 0 && modelStart < removeStart)
+        {
+            Copy(json, ref read, modelStart, result, ref written, modelToken);
+            read = modelEnd;
+        }
+
+        Copy(json, ref read, removeStart, result, ref written, default);
+        read = removeEnd;
+        if (modelStart >= removeEnd)
+        {
+            Copy(json, ref read, modelStart, result, ref written, modelToken);
+            read = modelEnd;
+        }
+
+        json[read..].CopyTo(result.AsSpan(written));
+        return result;
+    }
+
+    private static void Copy(ReadOnlySpan<byte> json, ref int read, int until, byte[] result, ref int written, ReadOnlySpan<byte> then)
+    {
+        json[read..until].CopyTo(result.AsSpan(written));
+        written += until - read;
+        then.CopyTo(result.AsSpan(written));
+        written += then.Length;
+        read = until;
     }
 
     private static TokenUsage? SkipNull(ref Utf8JsonReader reader)

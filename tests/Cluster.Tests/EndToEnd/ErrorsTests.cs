@@ -52,6 +52,22 @@ public sealed class ErrorsTests(GatewayFixture gateway)
         { Chat, $$"""{"model":"echo","messages":{{User}},"max_tokens":-1}""", "max_tokens" },
         { Chat, $$"""{"model":"echo","messages":{{User}},"max_completion_tokens":"ten"}""", "max_completion_tokens" },
         { Chat, $$"""{"model":"echo","messages":{{User}},"n":0}""", "n" },
+        { Chat, $$"""{"model":"echo","messages":{{User}},"n":129}""", "n" },
+        { Chat, $$"""{"model":"echo","messages":{{User}},"max_tokens":0}""", "max_tokens" },
+        { Chat, $$"""{"model":"echo","messages":{{User}},"max_completion_tokens":0}""", "max_completion_tokens" },
+        { Chat, $$"""{"model":"echo","messages":{{User}},"max_tokens":1.5}""", "max_tokens" },
+        { Completions, """{"model":"echo","prompt":"hi","max_tokens":0}""", "max_tokens" },
+        { Chat, $$"""{"model":"echo","messages":{{User}},"temperature":2.01}""", "temperature" },
+        { Chat, $$"""{"model":"echo","messages":{{User}},"temperature":-0.1}""", "temperature" },
+        { Chat, $$"""{"model":"echo","messages":{{User}},"temperature":"hot"}""", "temperature" },
+        { Chat, $$"""{"model":"echo","messages":{{User}},"top_p":1.5}""", "top_p" },
+        { Chat, $$"""{"model":"echo","messages":{{User}},"presence_penalty":3}""", "presence_penalty" },
+        { Chat, $$"""{"model":"echo","messages":{{User}},"frequency_penalty":-2.5}""", "frequency_penalty" },
+        { Chat, $$"""{"model":"echo","messages":{{User}},"logprobs":3}""", "logprobs" },
+        { Chat, $$"""{"model":"echo","messages":{{User}},"logprobs":true,"top_logprobs":21}""", "top_logprobs" },
+        { Completions, """{"model":"echo","prompt":"hi","logprobs":6}""", "logprobs" },
+        { Embeddings, $$"""{"model":"echo","input":[{{string.Join(",", Enumerable.Repeat("\"a\"", 2049))}}]}""", "input" },
+        { Embeddings, $$"""{"model":"echo","input":[{{string.Join(",", Enumerable.Repeat("[1]", 2049))}}]}""", "input" },
         { Chat, $$"""{"model":"echo","messages":{{User}},"user":7}""", "user" },
         { Completions, """{"model":"echo","prompt":7}""", "prompt" },
         { Completions, """{"model":"echo","prompt":[]}""", "prompt" },
@@ -62,6 +78,23 @@ public sealed class ErrorsTests(GatewayFixture gateway)
         { Embeddings, """{"model":"echo","input":"hi","dimensions":0}""", "dimensions" },
         { Embeddings, """{"model":"echo","input":"hi","stream":true}""", "stream" },
     };
+
+    public static TheoryData<string, string> InRange => new()
+    {
+        { Chat, $$"""{"model":"echo","messages":{{User}},"max_tokens":1,"n":128,"temperature":2,"top_p":0,"presence_penalty":-2,"logprobs":true,"top_logprobs":20}""" },
+        { Chat, $$"""{"model":"echo","messages":{{User}},"max_tokens":null,"temperature":null,"top_p":null,"logprobs":null,"top_logprobs":null}""" },
+        { Completions, """{"model":"echo","prompt":"hi","logprobs":5,"max_tokens":3}""" },
+        { Embeddings, $$"""{"model":"echo","input":[{{string.Join(",", Enumerable.Repeat("\"a\"", 2048))}}]}""" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InRange))]
+    public async Task Post_ValuesAtTheEdgesOfTheirRanges_AreServed(string path, string body)
+    {
+        var response = await gateway.PostAsync(path, body);
+
+        Assert.True(response.Status == HttpStatusCode.OK, response.Body);
+    }
 
     [Theory]
     [MemberData(nameof(BadRequests))]

@@ -149,7 +149,7 @@ public sealed class RequestReaderTests
     [Theory]
     [InlineData("", null)]
     [InlineData(""","max_tokens":null""", null)]
-    [InlineData(""","max_tokens":0""", 0)]
+    [InlineData(""","max_tokens":1""", 1)]
     [InlineData(""","max_tokens":50""", 50)]
     [InlineData(""","max_completion_tokens":40""", 40)]
     [InlineData(""","max_tokens":50,"max_completion_tokens":40""", 40)]

@@ -7,6 +7,7 @@ using Cluster.Api.OpenAI;
 using Cluster.Api.Telemetry;
 using Cluster.Api.Usage;
 using Cluster.Hosting;
+using Cluster.Hosting.Drain;
 using OpenTelemetry.Metrics;
 
 namespace Cluster.Api;
@@ -23,6 +24,7 @@ public static class GatewayApp
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.AddClusterConfiguration(args);
         builder.AddClusterMember(allowClient: true);
+        builder.AddClusterDrain();
 
         var maxBody = builder.Configuration.GetValue<long?>("Server:MaxRequestBodyBytes") ?? 16 * 1024 * 1024;
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -169,6 +169,11 @@ public sealed class ClusterConfigurationValidator : IValidateOptions<CatalogOpti
                 errors.Add("Cluster:ModelShards: must be between 1 and 1024.");
             }
 
+            if (host.DrainTimeoutSeconds is < 1 or > 3600)
+            {
+                errors.Add($"Cluster:DrainTimeoutSeconds: {host.DrainTimeoutSeconds} is not between 1 and 3600.");
+            }
+
             if (!System.Net.IPAddress.TryParse(host.AdvertisedAddress, out _))
             {
                 errors.Add($"Cluster:AdvertisedAddress: '{host.AdvertisedAddress}' is not an IP address.");

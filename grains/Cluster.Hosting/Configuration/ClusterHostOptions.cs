@@ -31,5 +31,14 @@ public sealed class ClusterHostOptions
     /// </summary>
     public int ModelShards { get; set; } = 4;
 
+    /// <summary>
+    /// How long a process may take to stop after SIGTERM: readiness turns 503 at once, then
+    /// requests in flight (streams included) finish, a silo deactivates its grains and leaves the
+    /// membership; whatever is left when this runs out is cut. Sets the host's shutdown timeout.
+    /// </summary>
+    public int DrainTimeoutSeconds { get; set; } = DefaultDrainTimeoutSeconds;
+
+    public const int DefaultDrainTimeoutSeconds = 30;
+
     public bool IsClient => string.Equals(Mode, "Client", StringComparison.OrdinalIgnoreCase);
 }

@@ -12,6 +12,7 @@ try
     var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     builder.AddClusterConfiguration(args);
     builder.AddClusterMember(allowClient: false);
+    builder.AddKubernetesHostingWhenEnabled();
     builder.AddClusterDrain();
     builder.AddSiloDrain();
     builder.AddSiloHealth();

@@ -1,4 +1,5 @@
 using Cluster.Hosting;
+using Cluster.Hosting.Configuration;
 using Cluster.Silo.Health;
 using OpenTelemetry.Metrics;
 
@@ -13,6 +14,15 @@ internal static class SiloHostingExtensions
     /// <summary>On SIGTERM: readiness 503, then the silo stops gracefully, then the HTTP server.</summary>
     public static void AddSiloDrain(this IHostApplicationBuilder builder) =>
         builder.Services.AddSingleton<IHostedService, SiloDrain>();
+
+    /// <summary>With <c>Cluster:Kubernetes=true</c>: Orleans' Kubernetes hosting (see <see cref="ClusterHostOptions.Kubernetes"/>).</summary>
+    public static void AddKubernetesHostingWhenEnabled(this IHostApplicationBuilder builder)
+    {
+        if (builder.Configuration.GetSection(ClusterHostOptions.SectionName).Get<ClusterHostOptions>()?.Kubernetes == true)
+        {
+            builder.Services.UseKubernetesHosting();
+        }
+    }
 
     public static void AddSiloHealth(this IHostApplicationBuilder builder) =>
         builder.Services.AddSingleton<SiloReadiness>();

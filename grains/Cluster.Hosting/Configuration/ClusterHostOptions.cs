@@ -40,5 +40,12 @@ public sealed class ClusterHostOptions
 
     public const int DefaultDrainTimeoutSeconds = 30;
 
+    /// <summary>
+    /// For a silo in Kubernetes: Orleans' Kubernetes hosting takes the silo's name from the pod
+    /// (<c>POD_NAME</c>, <c>POD_NAMESPACE</c>, <c>POD_IP</c>), and silos whose pods are gone are
+    /// declared dead in the membership at once. Needs the RBAC of <c>deploy/k8s</c>. Off elsewhere.
+    /// </summary>
+    public bool Kubernetes { get; set; }
+
     public bool IsClient => string.Equals(Mode, "Client", StringComparison.OrdinalIgnoreCase);
 }

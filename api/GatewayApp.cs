@@ -8,6 +8,7 @@ using Cluster.Api.Telemetry;
 using Cluster.Api.Usage;
 using Cluster.Hosting;
 using Cluster.Hosting.Drain;
+using Cluster.Hosting.Telemetry;
 using OpenTelemetry.Metrics;
 
 namespace Cluster.Api;
@@ -25,6 +26,7 @@ public static class GatewayApp
         builder.AddClusterConfiguration(args);
         builder.AddClusterMember(allowClient: true);
         builder.AddClusterDrain();
+        builder.AddClusterTracing("completion-cluster-api", allowClient: true);
 
         var maxBody = builder.Configuration.GetValue<long?>("Server:MaxRequestBodyBytes") ?? 16 * 1024 * 1024;
         builder.WebHost.ConfigureKestrel(kestrel =>

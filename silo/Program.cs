@@ -1,6 +1,7 @@
 using Cluster.Hosting;
 using Cluster.Hosting.Configuration;
 using Cluster.Hosting.Drain;
+using Cluster.Hosting.Telemetry;
 using Cluster.Silo.Health;
 using Cluster.Silo.Hosting;
 using Microsoft.Extensions.Options;
@@ -17,6 +18,7 @@ try
     builder.AddSiloDrain();
     builder.AddSiloHealth();
     builder.AddSiloTelemetry();
+    builder.AddClusterTracing("completion-cluster-silo", allowClient: false);
     builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
 
     await using var app = builder.Build();

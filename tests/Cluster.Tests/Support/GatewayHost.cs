@@ -27,7 +27,10 @@ public sealed class GatewayHost : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>Starts a gateway on <paramref name="config"/> (any object serialisable to the configuration JSON).</summary>
-    public static async Task<GatewayHost> StartAsync(object config, params string[] extraArgs)
+    public static Task<GatewayHost> StartAsync(object config, params string[] extraArgs) => StartAsync(config, null, extraArgs);
+
+    /// <summary>As <see cref="StartAsync(object, string[])"/>, with <paramref name="configure"/> applied to the builder (e.g. a test's telemetry exporter).</summary>
+    public static async Task<GatewayHost> StartAsync(object config, Action<WebApplicationBuilder>? configure, params string[] extraArgs)
     {
         var file = Path.Combine(Path.GetTempPath(), $"cluster-test-{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(config));
@@ -47,7 +50,7 @@ public sealed class GatewayHost : IAsyncDisposable
             args = [.. args, "--Cluster:PrimarySiloPort", args[Array.IndexOf(args, "--Cluster:SiloPort") + 1]];
         }
 
-        var app = GatewayApp.Build(args);
+        var app = GatewayApp.Build(args, configure);
         await app.StartAsync();
         return new GatewayHost(app, file, $"http://127.0.0.1:{port}");
     }

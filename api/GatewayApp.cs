@@ -9,6 +9,7 @@ using Cluster.Api.Usage;
 using Cluster.Hosting;
 using Cluster.Hosting.Drain;
 using Cluster.Hosting.Telemetry;
+using Cluster.Relay.Hosting;
 using OpenTelemetry.Metrics;
 
 namespace Cluster.Api;
@@ -38,6 +39,7 @@ public static class GatewayApp
         var services = builder.Services;
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName);
         services.AddSingleton<CallerAuthenticator>();
+        services.AddRelay();
         services.AddSingleton<CompletionHandler>();
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<Usage.UsageQuery>();

@@ -5,7 +5,7 @@ using Cluster.Api.Auth;
 using Cluster.Api.OpenAI;
 using Cluster.Grains.Errors;
 using Cluster.Grains.Models;
-using Cluster.Grains.Providers;
+using Cluster.Relay.Providers;
 using Cluster.Hosting.Configuration;
 using Microsoft.Extensions.Options;
 

@@ -2,17 +2,17 @@ using Cluster.Api.Auth;
 using Cluster.Api.OpenAI;
 using Cluster.Api.Telemetry;
 using Cluster.Grains.Completions;
+using Cluster.Relay.Completions;
+using Cluster.Relay.Requests;
 using Cluster.Grains.Errors;
 using Cluster.Grains.Models;
-using Cluster.Hosting.Configuration;
-using Microsoft.Extensions.Options;
 
 namespace Cluster.Api.Completions;
 
 /// <summary>
 /// <c>POST /chat/completions</c>, <c>/completions</c> and <c>/embeddings</c>: read and check the
-/// body, authenticate, resolve the model, and hand the request to a model grain; relay its answer,
-/// streamed as server-sent events when asked.
+/// body, authenticate, resolve the model, and run the request through the relay in this process;
+/// write its answer, streamed as server-sent events when asked.
 /// </summary>
 internal static class CompletionEndpoints
 {
@@ -27,20 +27,13 @@ internal static class CompletionEndpoints
 
 /// <summary>The request path shared by the three endpoints; one instance per process.</summary>
 internal sealed partial class CompletionHandler(
-    IGrainFactory grains,
+    CompletionRelay relay,
     ModelCatalogView catalog,
     CallerAuthenticator authenticator,
     GatewayMetrics metrics,
-    IOptions<ClusterHostOptions> host,
     TimeProvider time,
     ILogger<CompletionHandler> logger)
 {
-    private readonly int _shards = host.Value.ModelShards;
-
-    // Only a pure client can lose the silo serving a request while staying up itself.
-    private readonly bool _reportDispatch = host.Value.IsClient;
-    private int _nextShard;
-
     public async Task HandleAsync(HttpContext context, EndpointKind kind)
     {
         var started = time.GetTimestamp();
@@ -84,31 +77,13 @@ internal sealed partial class CompletionHandler(
                 StreamUsage: parsed.StreamUsage,
                 MaxTokens: parsed.MaxTokens,
                 Caller: caller.Identity,
-                SessionId: context.Request.Headers["x-session-id"].FirstOrDefault() ?? parsed.PromptCacheKey ?? parsed.User,
-                ReportDispatch: _reportDispatch);
-            if (parsed.Stream)
+                SessionId: context.Request.Headers["x-session-id"].FirstOrDefault() ?? parsed.PromptCacheKey ?? parsed.User);
+            var events = relay.RunAsync(request, Candidates(snapshot, definition), aborted).GetAsyncEnumerator(aborted);
+            await using (events)
             {
-                (outcome, usage) = await StreamAsync(context, definition.Name, request);
-            }
-            else
-            {
-                var dispatched = false;
-                var result = await ClusterRetry.RunAsync(
-                    () => FirstAsync(grains.GetGrain<IModelGrain>(IModelGrain.KeyOf(definition.Name, NextShard())).CompletePolledAsync(request, aborted), () => dispatched = true, aborted),
-                    aborted,
-                    () => !dispatched);
-                usage = result.Usage;
-                RateLimitHeaders.Write(response, result.Limits);
-                if (request.SessionId is not null)
-                {
-                    response.Headers["x-session-deployment"] = result.DeploymentId;
-                }
-
-                response.StatusCode = StatusCodes.Status200OK;
-                response.ContentType = "application/json";
-                response.ContentLength = result.Body.Length;
-                await response.Body.WriteAsync(result.Body, aborted);
-                outcome = "ok";
+                (outcome, usage) = parsed.Stream
+                    ? await StreamAsync(context, request, events)
+                    : await CompleteAsync(context, request, events);
             }
         }
         catch (Exception) when (aborted.IsCancellationRequested)
@@ -127,102 +102,109 @@ internal sealed partial class CompletionHandler(
         }
     }
 
-    private async Task<(string Outcome, TokenUsage? Usage)> StreamAsync(HttpContext context, string model, CompletionRequest request)
+    /// <summary>A non-streamed response: the one chunk, written once its usage record is durable.</summary>
+    private static async Task<(string Outcome, TokenUsage? Usage)> CompleteAsync(HttpContext context, CompletionRequest request, IAsyncEnumerator<RelayEvent> events)
     {
         var response = context.Response;
-        var aborted = context.RequestAborted;
-
-        // The first pull returns once the backend accepted the request: any failure before it is
-        // still an ordinary error response, not a broken stream, and a rejected call is retried.
-        var dispatched = false;
-        var (events, hasEvent) = await ClusterRetry.RunAsync(
-            async () =>
+        byte[] body = [];
+        while (await events.MoveNextAsync())
         {
-            var enumerator = grains.GetGrain<IModelGrain>(IModelGrain.KeyOf(model, NextShard())).StreamAsync(request, aborted).GetAsyncEnumerator(aborted);
-            try
+            var current = events.Current;
+            switch (current.Kind)
             {
-                var has = await enumerator.MoveNextAsync();
-                while (has && enumerator.Current.IsDispatchMarker)
-                {
-                    dispatched = true;
-                    has = await enumerator.MoveNextAsync();
-                }
-
-                return (enumerator, has);
-            }
-            catch
-            {
-                await enumerator.DisposeAsync();
-                throw;
-            }
-        },
-            aborted,
-            () => !dispatched);
-        await using var disposeEvents = events;
-        if (hasEvent)
-        {
-            RateLimitHeaders.Write(response, events.Current.Limits);
-            if (request.SessionId is not null && events.Current.DeploymentId is { } deployment)
-            {
-                response.Headers["x-session-deployment"] = deployment;
+                case RelayEventKind.Started:
+                    WriteHeaders(response, request, current);
+                    break;
+                case RelayEventKind.Chunk:
+                    body = current.Data!;
+                    break;
+                case RelayEventKind.Finished:
+                    response.StatusCode = StatusCodes.Status200OK;
+                    response.ContentType = "application/json";
+                    response.ContentLength = body.Length;
+                    await response.Body.WriteAsync(body, context.RequestAborted);
+                    return ("ok", current.Usage);
             }
         }
 
+        throw new InvalidOperationException("The relay ended without finishing the response.");
+    }
+
+    /// <summary>
+    /// A streamed response. The relay's first event comes once a backend accepted the request, so any
+    /// failure before it is still an ordinary error response, not a broken stream.
+    /// </summary>
+    private async Task<(string Outcome, TokenUsage? Usage)> StreamAsync(HttpContext context, CompletionRequest request, IAsyncEnumerator<RelayEvent> events)
+    {
+        var response = context.Response;
+        var aborted = context.RequestAborted;
+        if (!await events.MoveNextAsync())
+        {
+            throw new InvalidOperationException("The relay ended without starting the response.");
+        }
+
+        WriteHeaders(response, request, events.Current);
         SseWriter.StartStream(response);
         var writer = response.BodyWriter;
-        TokenUsage? usage = null;
         try
         {
-            while (hasEvent)
+            while (true)
             {
-                var current = events.Current;
-                if (current.IsTrailer)
-                {
-                    usage = current.Usage;
-                }
-                else
-                {
-                    SseWriter.WriteEvent(writer, current.Data);
-                }
-
                 var next = events.MoveNextAsync();
                 if (!next.IsCompleted)
                 {
-                    // Flush only when the next event is not already here, so a batch leaves in one write.
+                    // Flush only when the next event is not already here, so a burst leaves in one write.
                     await writer.FlushAsync(aborted);
                 }
 
-                hasEvent = await next;
-            }
+                if (!await next)
+                {
+                    throw new InvalidOperationException("The relay ended without finishing the response.");
+                }
 
-            SseWriter.WriteDone(writer);
-            await writer.FlushAsync(aborted);
-            return ("ok", usage);
+                var current = events.Current;
+                if (current.Kind == RelayEventKind.Chunk)
+                {
+                    SseWriter.WriteEvent(writer, current.Data!);
+                    continue;
+                }
+
+                // Finished: the usage record is durable, so the client may see the end.
+                SseWriter.WriteDone(writer);
+                await writer.FlushAsync(aborted);
+                return ("ok", current.Usage);
+            }
         }
         catch (Exception ex) when (!aborted.IsCancellationRequested)
         {
             var error = OpenAIErrors.From(ex, logger);
             SseWriter.WriteEvent(writer, OpenAIErrors.Body(error));
             await writer.FlushAsync(aborted);
-            return (error.Code.ToString(), usage);
+            return (error.Code.ToString(), null);
         }
     }
 
-    private static async Task<CompletionResult> FirstAsync(IAsyncEnumerable<CompletionResult> results, Action onDispatch, CancellationToken cancellationToken)
+    private static void WriteHeaders(HttpResponse response, CompletionRequest request, RelayEvent started)
     {
-        await foreach (var result in results.WithCancellation(cancellationToken))
+        RateLimitHeaders.Write(response, started.Limits);
+        if (request.SessionId is not null && started.DeploymentId is { } deployment)
         {
-            if (result.IsDispatchMarker)
-            {
-                onDispatch();
-                continue;
-            }
-
-            return result;
+            response.Headers["x-session-deployment"] = deployment;
         }
-
-        throw new InvalidOperationException("The model grain ended without a result.");
     }
 
-    private int NextShard() => _shards == 1 ? 0 : (int)((uint)Interlocked.Increment(ref _nextShard) % (uint)_shards);
+    /// <summary>The model, then its fallbacks, each resolved in the same copy of the catalogue.</summary>
+    private static List<ModelDefinition> Candidates(CatalogSnapshot snapshot, ModelDefinition model)
+    {
+        var models = new List<ModelDefinition>(1 + model.Fallbacks.Length) { model };
+        foreach (var name in model.Fallbacks)
+        {
+            if (snapshot.TryResolve(name, out var fallback) && !models.Contains(fallback))
+            {
+                models.Add(fallback);
+            }
+        }
+
+        return models;
+    }
 }

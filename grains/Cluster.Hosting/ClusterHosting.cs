@@ -22,11 +22,14 @@ namespace Cluster.Hosting;
 public static class ClusterHosting
 {
     /// <summary>
-    /// How long a grain call may go unanswered. Short on purpose: long completions are delivered as
-    /// streams whose pulls long-poll with heartbeats inside it, so a request on a silo that died is
-    /// answered (503) within this time rather than hanging.
+    /// How long a grain call may go unanswered. Every grain call on the request path is short (the
+    /// bytes of a completion never cross a grain call), so a call to a silo that died fails within
+    /// this time and is resent rather than hanging.
     /// </summary>
     private static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often a client re-reads the list of gateways (silos) it may send through.</summary>
+    private static readonly TimeSpan GatewayRefresh = TimeSpan.FromSeconds(5);
 
     /// <summary>Reads configuration (see <see cref="ClusterConfiguration"/>) and validates it, naming every bad key.</summary>
     public static void AddClusterConfiguration(this IHostApplicationBuilder builder, string[] args)
@@ -67,6 +70,10 @@ public static class ClusterHosting
                 }
 
                 client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = ResponseTimeout);
+
+                // Learn of silos that joined (or came back) within seconds, not the default minute,
+                // so their gateways take a share of this front-end's calls.
+                client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = GatewayRefresh);
                 client.AddOutgoingGrainCallFilter<GrainCallCounter>();
                 client.UseConnectionRetryFilter(new StartupConnectionRetry(TimeSpan.FromSeconds(60)).ShouldRetryAsync);
             });
@@ -107,6 +114,14 @@ public static class ClusterHosting
                 }
 
                 silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = ResponseTimeout);
+                silo.Configure<ClusterMembershipOptions>(o =>
+                {
+                    // A dead silo is declared dead after about ProbeTimeout × NumMissedProbesLimit
+                    // (≈ 6 s instead of Orleans' default ≈ 15 s); request-path grain calls are resent
+                    // for Cluster:RetryWindowSeconds (20), which covers it with room to spare.
+                    o.ProbeTimeout = TimeSpan.FromSeconds(2);
+                    o.NumMissedProbesLimit = 3;
+                });
                 silo.AddOutgoingGrainCallFilter<GrainCallCounter>();
                 silo.AddCompletionGrains();
                 silo.AddStartupTask<CatalogSeeder>();
@@ -116,5 +131,6 @@ public static class ClusterHosting
 
         builder.Services.TryAddSingleton<ModelCatalogView>();
         builder.Services.TryAddSingleton<Cluster.Grains.Access.AccessView>();
+        builder.Services.AddOptions<Cluster.Relay.Cluster.RelayClusterOptions>().BindConfiguration(Cluster.Relay.Cluster.RelayClusterOptions.SectionName);
     }
 }

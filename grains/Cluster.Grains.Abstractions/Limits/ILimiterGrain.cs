@@ -32,6 +32,15 @@ public interface ILimiterGrain : IGrainWithStringKey
     [Alias("Renew")]
     Task RenewAsync(string[] requestIds);
 
+    /// <summary>
+    /// Renews the leases of a front-end's running requests, and counts again any this activation does
+    /// not know: after its silo died, the limiter restarts from its last write, and the front-ends'
+    /// claims (sent every second) restore the leases admitted since. Claims of requests settled or
+    /// lapsed meanwhile are ignored.
+    /// </summary>
+    [Alias("Reclaim")]
+    Task ReclaimAsync(LeaseClaim[] claims);
+
     /// <summary>The state of the limiter, for admin and tests: in-flight leases and quota use.</summary>
     [Alias("GetState")]
     Task<LimiterState> GetStateAsync();

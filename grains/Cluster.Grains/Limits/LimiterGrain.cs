@@ -22,7 +22,21 @@ internal sealed class LimiterGrain(
     /// <summary>A lease lapses this long after admission or its last renewal.</summary>
     public static readonly TimeSpan LeaseLifetime = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// After re-activating from stored state, admissions wait this long: front-ends re-assert the leases
+    /// admitted since the last write within a second (<see cref="ReclaimAsync"/>), so counting resumes
+    /// exact instead of forgetting them. Restored leases not re-asserted lapse soon after.
+    /// </summary>
+    public static readonly TimeSpan RecoveryPeriod = TimeSpan.FromSeconds(1.5);
+
+    private static readonly TimeSpan RestoredLeaseLifetime = TimeSpan.FromSeconds(5);
+
+    /// <summary>Settlements of requests this activation never knew still count toward quotas for this long after recovery.</summary>
+    private static readonly TimeSpan UnknownSettlementWindow = TimeSpan.FromSeconds(30);
+
     private static readonly TimeSpan LapsedMemory = TimeSpan.FromHours(1);
+    private DateTimeOffset? _recoveringUntil;
+    private DateTimeOffset? _countUnknownUntil;
     private static readonly TimeSpan ConcurrencyRetry = TimeSpan.FromSeconds(1);
     private LimiterGrainState _live = new();
     private bool _dirty;
@@ -31,6 +45,20 @@ internal sealed class LimiterGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _live = state.State;
+        if (state.RecordExists && _live.Leases.Count > 0)
+        {
+            // Restarted from stored state with requests in flight: likely after a silo died. Leases
+            // admitted after the last write are unknown until their front-ends reclaim them.
+            var now = time.GetUtcNow();
+            _recoveringUntil = now + RecoveryPeriod;
+            _countUnknownUntil = now + UnknownSettlementWindow;
+            var expires = (now + RestoredLeaseLifetime).ToUnixTimeMilliseconds();
+            foreach (var lease in _live.Leases.Values)
+            {
+                lease.ExpiresAtMs = Math.Min(lease.ExpiresAtMs, expires);
+            }
+        }
+
         this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)) { Interleave = true });
         return Task.CompletedTask;
     }
@@ -48,14 +76,29 @@ internal sealed class LimiterGrain(
         }
     }
 
-    public Task<Admission> AdmitAsync(AdmissionRequest request)
+    public Task<Admission> AdmitAsync(AdmissionRequest request) =>
+        _recoveringUntil is { } until && time.GetUtcNow() < until ? AdmitAfterRecoveryAsync(request, until) : Task.FromResult(Admit(request));
+
+    private async Task<Admission> AdmitAfterRecoveryAsync(AdmissionRequest request, DateTimeOffset until)
+    {
+        var wait = until - time.GetUtcNow();
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, time);
+        }
+
+        _recoveringUntil = null;
+        return Admit(request);
+    }
+
+    private Admission Admit(AdmissionRequest request)
     {
         var now = time.GetUtcNow();
         var second = now.ToUnixTimeSeconds();
         RollPeriods(now);
         if (_live.Leases.ContainsKey(request.RequestId))
         {
-            return Task.FromResult(new Admission(true, Status(request, now), null, null, null));
+            return new Admission(true, Status(request, now), null, null, null);
         }
 
         var scopes = ScopesOf(request);
@@ -110,6 +153,14 @@ internal sealed class LimiterGrain(
                 string.Create(CultureInfo.InvariantCulture, $"You exceeded your monthly budget of ${budget} (${_live.SpendThisMonth:0.######} spent this month)."), UntilNextMonth(now));
         }
 
+        Count(request, second, now);
+        return new Admission(true, Status(request, now), null, null, null);
+    }
+
+    /// <summary>Counts an admitted request: in its second's windows, in flight, and its reservation as pending.</summary>
+    private void Count(AdmissionRequest request, long second, DateTimeOffset now)
+    {
+        var scopes = ScopesOf(request);
         var names = new string[scopes.Count];
         for (var i = 0; i < scopes.Count; i++)
         {
@@ -131,7 +182,6 @@ internal sealed class LimiterGrain(
         _live.PendingTokens += request.ReservedTokens;
         _live.PendingCost += request.ReservedCostUsd;
         _dirty = true;
-        return Task.FromResult(new Admission(true, Status(request, now), null, null, null));
     }
 
     public Task SettleAsync(string requestId, TokenUsage usage, decimal costUsd)
@@ -143,9 +193,10 @@ internal sealed class LimiterGrain(
             var delta = usage.TotalTokens - lease.ReservedTokens;
             EndLease(lease, now, tokenDelta: delta, requestDelta: 0);
         }
-        else if (!_live.Lapsed.Remove(requestId))
+        else if (!_live.Lapsed.Remove(requestId) && !(_countUnknownUntil is { } until && now < until))
         {
-            // Settled before: retries never count twice.
+            // Settled before: retries never count twice. (Just after a recovery an unknown request may
+            // be one admitted after the last write: its usage is counted toward quotas.)
             return Task.CompletedTask;
         }
 
@@ -181,6 +232,31 @@ internal sealed class LimiterGrain(
             }
         }
 
+        return Task.CompletedTask;
+    }
+
+    public Task ReclaimAsync(LeaseClaim[] claims)
+    {
+        var now = time.GetUtcNow();
+        RollPeriods(now);
+        var expires = (now + LeaseLifetime).ToUnixTimeMilliseconds();
+        foreach (var claim in claims)
+        {
+            var id = claim.Admission.RequestId;
+            if (_live.Leases.TryGetValue(id, out var lease))
+            {
+                lease.ExpiresAtMs = expires;
+            }
+            else if (_recoveringUntil is not null || _countUnknownUntil is { } until && now < until)
+            {
+                if (!_live.Lapsed.ContainsKey(id))
+                {
+                    Count(claim.Admission, claim.AdmittedSecond, now);
+                }
+            }
+        }
+
+        _dirty = true;
         return Task.CompletedTask;
     }
 
@@ -294,8 +370,8 @@ internal sealed class LimiterGrain(
         }
     }
 
-    private Task<Admission> Refuse(AdmissionRequest request, DateTimeOffset now, GatewayErrorCode code, string message, TimeSpan? retryAfter) =>
-        Task.FromResult(new Admission(false, Status(request, now), code, message, retryAfter));
+    private Admission Refuse(AdmissionRequest request, DateTimeOffset now, GatewayErrorCode code, string message, TimeSpan? retryAfter) =>
+        new(false, Status(request, now), code, message, retryAfter);
 
     /// <summary>The x-ratelimit-* figures of the tightest scope: the one with the least left, relative to its limit.</summary>
     private RateLimitStatus Status(AdmissionRequest request, DateTimeOffset now)

@@ -1,4 +1,3 @@
-using Cluster.Grains.Providers.OpenAI;
 using Microsoft.Extensions.Logging;
 
 namespace Cluster.Grains.Routing;
@@ -9,8 +8,11 @@ namespace Cluster.Grains.Routing;
 /// check) decides whether it closes again. In memory: after a silo loss it starts closed, which
 /// costs at most one more round of failures to reopen.
 /// </summary>
-internal sealed partial class DeploymentStatusGrain(UpstreamHttp http, TimeProvider time, ILogger<DeploymentStatusGrain> logger) : Grain, IDeploymentStatusGrain
+internal sealed partial class DeploymentStatusGrain(TimeProvider time, ILogger<DeploymentStatusGrain> logger) : Grain, IDeploymentStatusGrain
 {
+    /// <summary>Connections for active health checks (backends are addressed directly, never through a proxy).</summary>
+    private static readonly HttpMessageInvoker HealthHttp = new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5), UseProxy = false, AllowAutoRedirect = false });
+
     private static readonly TimeSpan ReporterSilence = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(30);
     private readonly Dictionary<string, (int InFlight, DateTimeOffset At)> _reporters = new(StringComparer.Ordinal);
@@ -156,7 +158,7 @@ internal sealed partial class DeploymentStatusGrain(UpstreamHttp http, TimeProvi
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(5));
             using var request = new HttpRequestMessage(HttpMethod.Get, policy.HealthCheckUrl);
-            using var response = await http.For(TimeSpan.FromSeconds(5)).SendAsync(request, timeout.Token);
+            using var response = await HealthHttp.SendAsync(request, timeout.Token);
             healthy = response.IsSuccessStatusCode;
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)

@@ -1,5 +1,4 @@
 using Cluster.Grains.Completions;
-using Cluster.Grains.Routing;
 using Microsoft.Extensions.Options;
 
 namespace Cluster.Grains.Sessions;
@@ -9,7 +8,7 @@ namespace Cluster.Grains.Sessions;
 /// here, so they all receive the same pin. Kept in memory; pins lapse after the idle TTL (and the
 /// activation is collected then too), which only costs a cold prefix cache.
 /// </summary>
-internal sealed class SessionGrain(IOptions<RoutingOptions> options, TimeProvider time) : Grain, ISessionGrain
+internal sealed class SessionGrain(IOptions<SessionOptions> options, TimeProvider time) : Grain, ISessionGrain
 {
     private readonly TimeSpan _ttl = TimeSpan.FromMinutes(options.Value.SessionTtlMinutes);
     private readonly Dictionary<string, string> _pins = new(StringComparer.Ordinal);

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Cluster.Grains.Access;
 using Cluster.Grains.Models;
-using Cluster.Grains.Providers;
+using Cluster.Relay.Providers;
 
 namespace Cluster.Hosting.Configuration;
 

@@ -1,4 +1,4 @@
-using Cluster.Grains.Providers;
+using Cluster.Relay.Providers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -39,8 +39,41 @@ public sealed class ClusterConfigurationValidator : IValidateOptions<CatalogOpti
 
         ValidateCatalog(catalog, errors);
         ValidateHost(configuration, errors);
+        ValidateRequestPath(configuration, errors);
         ValidateTenants(configuration, catalog, errors);
         return errors;
+    }
+
+    /// <summary>The Usage, Routing and Limits sections the relay reads: whole numbers within their ranges.</summary>
+    private static void ValidateRequestPath(IConfiguration configuration, List<string> errors)
+    {
+        (string Key, int Min, int Max)[] ranges =
+        [
+            ("Usage:LedgerShards", 1, 256),
+            ("Usage:DurableWaitSeconds", 0, 600),
+            ("Routing:MaxAttempts", 1, 100),
+            ("Routing:RetryBackoffMs", 0, 60_000),
+            ("Routing:FailureThreshold", 1, 10_000),
+            ("Routing:FailureWindowSeconds", 1, 86_400),
+            ("Routing:CooldownSeconds", 1, 86_400),
+            ("Routing:HealthCheckIntervalSeconds", 1, 86_400),
+            ("Routing:SessionTtlMinutes", 1, 525_600),
+            ("Routing:SessionLookupTimeoutMs", 1, 60_000),
+            ("Routing:StatusSyncMilliseconds", 50, 60_000),
+            ("Limits:DefaultCompletionTokens", 1, 10_000_000),
+        ];
+        foreach (var (key, min, max) in ranges)
+        {
+            if (configuration[key] is { } value && (!int.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var number) || number < min || number > max))
+            {
+                errors.Add($"{key}: '{value}' must be a whole number from {min} to {max}.");
+            }
+        }
+
+        if (configuration["Usage:Enabled"] is { } enabled && !bool.TryParse(enabled, out _))
+        {
+            errors.Add($"Usage:Enabled: '{enabled}' is not true or false.");
+        }
     }
 
     private static void ValidateTenants(IConfiguration configuration, CatalogOptions catalog, List<string> errors)
@@ -164,9 +197,9 @@ public sealed class ClusterConfigurationValidator : IValidateOptions<CatalogOpti
                 CheckPort(host.Gateways[i], $"Cluster:Gateways:{i}", errors);
             }
 
-            if (host.ModelShards is < 1 or > 1024)
+            if (configuration["Cluster:RetryWindowSeconds"] is { } window && (!int.TryParse(window, out var seconds) || seconds is < 1 or > 600))
             {
-                errors.Add("Cluster:ModelShards: must be between 1 and 1024.");
+                errors.Add($"Cluster:RetryWindowSeconds: '{window}' must be a whole number of seconds between 1 and 600.");
             }
 
             if (host.DrainTimeoutSeconds is < 1 or > 3600)

@@ -25,11 +25,6 @@ public sealed class ClusterHostOptions
     /// <summary>The address other silos reach this one at.</summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
-    /// <summary>
-    /// How many model-grain keys a model's traffic is spread over. Each key is a stateless worker
-    /// activation per silo, and a client sends each key through its own gateway.
-    /// </summary>
-    public int ModelShards { get; set; } = 4;
 
     /// <summary>
     /// How long a process may take to stop after SIGTERM: readiness turns 503 at once, then

@@ -93,6 +93,30 @@ public sealed class AzuriteClusterTests(AzuriteClusterFixture fixture, ITestOutp
     }
 
     [Fact]
+    public async Task ThirtyTwoConcurrentClients_HalfStreamed_NoneGets5xx()
+    {
+        // The split cluster once answered a few requests per run with 500 (a grain-side stream
+        // enumerator lost between pulls). Completions no longer cross a grain call at all.
+        var statuses = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Task.WhenAll(Enumerable.Range(0, 32).Select(client => Task.Run(async () =>
+        {
+            for (var i = 0; i < 15; i++)
+            {
+                var streamed = (client + i) % 2 == 0;
+                using var content = new StringContent($$"""{"model":"echo","stream":{{(streamed ? "true" : "false")}},"messages":[{"role":"user","content":"client {{client}} turn {{i}}"}]}""", Encoding.UTF8, "application/json");
+                using var response = await fixture.Http.PostAsync("/v1/chat/completions", content);
+                var body = await response.Content.ReadAsStringAsync();
+                var complete = !streamed || body.EndsWith("data: [DONE]\n\n", StringComparison.Ordinal);
+                statuses.Add(response.StatusCode == HttpStatusCode.OK && complete ? "ok" : $"{(int)response.StatusCode}: {body[..Math.Min(200, body.Length)]}");
+            }
+        })));
+
+        output.WriteLine(string.Join(", ", statuses.GroupBy(s => s).Select(g => $"{g.Key} × {g.Count()}")));
+        Assert.Equal(32 * 15, statuses.Count);
+        Assert.All(statuses, s => Assert.Equal("ok", s));
+    }
+
+    [Fact]
     public async Task Chat_completion()
     {
         using var response = await Http.PostAsync("/v1/chat/completions", Json(new { model = "echo", messages = new[] { new { role = "user", content = "hello cluster" } } }));

@@ -1,4 +1,4 @@
-using Cluster.Grains.Providers.LocalEmbeddings;
+using Cluster.Relay.Providers.LocalEmbeddings;
 
 namespace Cluster.Tests.Providers;
 

@@ -1,7 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using Cluster.Grains.Completions;
-using Cluster.Grains.Relay;
+using Cluster.Relay.Wire;
+using Cluster.Relay.Completions;
 
 namespace Cluster.Tests.Relay;
 

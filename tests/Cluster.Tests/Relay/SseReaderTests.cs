@@ -1,5 +1,6 @@
 using System.Text;
-using Cluster.Grains.Relay;
+using Cluster.Relay.Wire;
+using Cluster.Relay.Completions;
 using Cluster.Tests.Support;
 
 namespace Cluster.Tests.Relay;

@@ -2,7 +2,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cluster.Grains.Completions;
-using Cluster.Grains.Relay;
+using Cluster.Relay.Wire;
+using Cluster.Relay.Completions;
+using Cluster.Relay.Requests;
 using Cluster.Tests.Support;
 
 namespace Cluster.Tests.Relay;

@@ -49,6 +49,14 @@ public sealed class AdminApi(GatewayClient client, string baseUrl, string adminK
         return response.Json;
     }
 
+    /// <summary>Any admin <c>GET</c> (a path with its query) that must answer 200.</summary>
+    public async Task<JsonNode> GetAsync(string pathAndQuery)
+    {
+        var response = await client.SendAsync(HttpMethod.Get, baseUrl + pathAndQuery, adminKey);
+        Ensure(response, HttpStatusCode.OK);
+        return response.Json;
+    }
+
     private static void Ensure(GatewayResponse response, HttpStatusCode expected)
     {
         if (response.Status != expected)

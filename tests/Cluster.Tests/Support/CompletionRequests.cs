@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using Cluster.Grains.Completions;
+using Cluster.Relay.Completions;
+using Cluster.Relay.Requests;
 
 namespace Cluster.Tests.Support;
 

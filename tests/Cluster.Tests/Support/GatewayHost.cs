@@ -45,6 +45,12 @@ public sealed class GatewayHost : IAsyncDisposable
             "--Logging:LogLevel:Default", "Warning",
             .. extraArgs,
         ];
+        if (!extraArgs.Contains("--Usage:SpoolDirectory"))
+        {
+            // Each host its own spool: records spooled by one test's cluster are never replayed into another's.
+            args = [.. args, "--Usage:SpoolDirectory", Path.Combine(Path.GetTempPath(), "cluster-test-spool", Guid.NewGuid().ToString("N"))];
+        }
+
         if (!extraArgs.Contains("--Cluster:PrimarySiloPort"))
         {
             args = [.. args, "--Cluster:PrimarySiloPort", args[Array.IndexOf(args, "--Cluster:SiloPort") + 1]];

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Cluster.Grains.Tokens;
+using Cluster.Relay.Tokens;
 using Cluster.Grains.Usage;
 using Cluster.Tests.Support;
 

@@ -1,0 +1,52 @@
+using Cluster.Relay.Cluster;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Cluster.Relay.Accounting;
+
+/// <summary>
+/// Makes a finished request's record durable before its response ends. The record goes to its
+/// ledger page, resent (it is idempotent by request id) while the cluster moves the page off a silo
+/// that died; if the page has not stored it within <see cref="UsageOptions.DurableWait"/> (storage
+/// unreachable, or the cluster still recovering), it goes to this front-end's <see cref="LedgerSpool"/>
+/// on local disk, and the spool replays it into the ledger later. A record is never dropped silently:
+/// only a failing local disk on top of an unreachable ledger fails the response.
+/// </summary>
+internal sealed partial class UsageRecorder(IGrainFactory grains, LedgerSpool spool, IOptions<UsageOptions> options, TimeProvider time, ILogger<UsageRecorder> logger)
+{
+    private readonly UsageOptions _options = options.Value;
+
+    public bool Enabled => _options.Enabled;
+
+    public async Task RecordAsync(UsageRecord record)
+    {
+        if (!_options.Enabled)
+        {
+            return;
+        }
+
+        try
+        {
+            await StoreAsync(record, _options.DurableWait).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            spool.Append(record);
+            LogSpooled(logger, record.RequestId, ex.GetType().Name);
+        }
+    }
+
+    /// <summary>Stores a record in its ledger page, resending while the page is unreachable, for up to <paramref name="window"/>.</summary>
+    public Task StoreAsync(UsageRecord record, TimeSpan window)
+    {
+        var page = grains.GetGrain<IUsageLedgerGrain>(UsageLedger.KeyOf(record, _options.LedgerShards));
+        return ClusterCalls.RetryAsync(() => page.RecordAsync(record), window, time, IsUnavailable);
+    }
+
+    /// <summary>The ledger could not be reached, or its storage could not be written: worth trying again later.</summary>
+    public static bool IsUnavailable(Exception exception) =>
+        ClusterCalls.IsTransient(exception) || exception is GatewayException { Code: GatewayErrorCode.ClusterUnavailable };
+
+    [LoggerMessage(30, LogLevel.Warning, "The ledger did not store request {RequestId} in time ({Reason}); spooled locally, to be replayed")]
+    private static partial void LogSpooled(ILogger logger, string requestId, string reason);
+}

@@ -1,0 +1,41 @@
+using Cluster.Relay.Cluster;
+using Cluster.Relay.Providers.Echo;
+using Cluster.Relay.Providers.LocalEmbeddings;
+using Cluster.Relay.Providers.OpenAI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Cluster.Relay.Hosting;
+
+public static class RelayServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the request path a front-end runs: providers, routing, accounting (limits, the
+    /// ledger and its spool), tokenizers and the local copies of the catalogue and access directory.
+    /// </summary>
+    public static IServiceCollection AddRelay(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ModelCatalogView>();
+        services.TryAddSingleton<AccessView>();
+        services.TryAddSingleton<TokenCounter>();
+        services.TryAddSingleton<UpstreamHttp>();
+        services.TryAddSingleton<OpenAIProvider>();
+        services.TryAddSingleton<EchoProvider>();
+        services.TryAddSingleton<MiniLmEmbedder>();
+        services.TryAddSingleton<LocalEmbeddingsProvider>();
+        services.TryAddSingleton<ProviderSet>();
+        services.TryAddSingleton<DeploymentBalancer>();
+        services.TryAddSingleton<CompletionRelay>();
+        services.TryAddSingleton<RelayServices>();
+        services.TryAddSingleton<UsageRecorder>();
+        services.TryAddSingleton<LedgerSpool>();
+        services.TryAddSingleton<LeaseKeeper>();
+        services.AddHostedService<LedgerSpoolReplayer>();
+        services.AddOptions<UsageOptions>().BindConfiguration(UsageOptions.SectionName);
+        services.AddOptions<LimitOptions>().BindConfiguration(LimitOptions.SectionName);
+        services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.SectionName);
+        services.AddOptions<RelayClusterOptions>().BindConfiguration(RelayClusterOptions.SectionName);
+        return services;
+    }
+}

@@ -1,0 +1,19 @@
+namespace Cluster.Relay.Requests;
+
+/// <summary>
+/// One client request as the front-end read it. <see cref="Body"/> is the client's JSON, untouched:
+/// the relay rewrites only the model name (at <see cref="ModelToken"/>) and, for streams, asks the
+/// backend for usage.
+/// </summary>
+public sealed record CompletionRequest(
+    string RequestId,
+    EndpointKind Kind,
+    string Model,
+    string RequestedModel,
+    byte[] Body,
+    TokenSpan ModelToken,
+    bool Stream,
+    StreamUsageOption StreamUsage,
+    int? MaxTokens,
+    CallerIdentity Caller,
+    string? SessionId);

@@ -1,0 +1,289 @@
+using System.Collections.Concurrent;
+using Cluster.Grains.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Cluster.Relay.Routing;
+
+/// <summary>
+/// Orders a model's deployments for one request by the model's routing strategy. It routes on the
+/// cluster's view of each deployment, learned from the deployments' status grains about once a
+/// second (circuit state, in-flight requests on every silo) plus this silo's exact counts since;
+/// so no grain call is added to a request. Deployments whose circuit is open are left out; a
+/// half-open one is offered, first, to the one request that won the probe.
+/// </summary>
+internal sealed partial class DeploymentBalancer : IDisposable
+{
+    private static readonly TimeSpan KeepReporting = TimeSpan.FromSeconds(30);
+    private readonly ConcurrentDictionary<string, DeploymentLoad> _loads = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RoundRobinCounter> _roundRobin = new(StringComparer.Ordinal);
+    private readonly IGrainFactory _grains;
+    private readonly RoutingOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<DeploymentBalancer> _logger;
+    private readonly string _reporter = Guid.NewGuid().ToString("N");
+    private readonly ITimer _sync;
+    private int _syncing;
+
+    public DeploymentBalancer(IGrainFactory grains, IOptions<RoutingOptions> options, TimeProvider time, ILogger<DeploymentBalancer> logger)
+    {
+        _grains = grains;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        var period = TimeSpan.FromMilliseconds(_options.StatusSyncMilliseconds);
+        _sync = time.CreateTimer(_ => _ = SyncAsync(), null, period, period);
+    }
+
+    /// <summary>The deployments to try, best first; empty when every circuit is open.</summary>
+    public IReadOnlyList<DeploymentDefinition> Order(ModelDefinition model)
+    {
+        var deployments = model.Deployments;
+        List<DeploymentDefinition>? usable = null;
+        DeploymentDefinition? probe = null;
+        for (var i = 0; i < deployments.Length; i++)
+        {
+            var deployment = deployments[i];
+            var load = LoadOf(deployment);
+            switch (load.Status.State)
+            {
+                case CircuitState.Closed:
+                    usable?.Add(deployment);
+                    continue;
+                case CircuitState.HalfOpen when probe is null && Interlocked.Exchange(ref load.ProbeAllowed, 0) == 1:
+                    probe = deployment;
+                    break;
+            }
+
+            // Not every deployment is usable: from here on, collect the usable ones.
+            usable ??= [.. deployments[..i].Where(d => LoadOf(d).Status.State == CircuitState.Closed)];
+        }
+
+        if (usable is null && probe is null)
+        {
+            // The common case: all closed.
+            return deployments.Length <= 1 ? deployments : Ranked(model, deployments);
+        }
+
+        var ranked = Ranked(model, [.. usable ?? []]);
+        return probe is null ? ranked : [probe, .. ranked];
+    }
+
+    /// <summary>When the first open circuit of <paramref name="model"/> lets requests through again.</summary>
+    public TimeSpan? CooldownRemaining(ModelDefinition model)
+    {
+        var now = _time.GetUtcNow();
+        var soonest = model.Deployments.Select(d => LoadOf(d).Status.CooldownUntil).Where(u => u is not null).Min();
+        return soonest is { } until && until > now ? until - now : null;
+    }
+
+    /// <summary>Counts a request against a deployment until the lease is disposed; the lease records the outcome.</summary>
+    public Lease Acquire(DeploymentDefinition deployment)
+    {
+        var load = LoadOf(deployment);
+        Interlocked.Increment(ref load.InFlight);
+        load.LastActive = _time.GetTimestamp();
+        return new Lease(this, load);
+    }
+
+    public DeploymentStatus StatusOf(DeploymentDefinition deployment) => LoadOf(deployment).Status;
+
+    private IReadOnlyList<DeploymentDefinition> Ranked(ModelDefinition model, DeploymentDefinition[] deployments)
+    {
+        if (deployments.Length <= 1)
+        {
+            return deployments;
+        }
+
+        switch (model.Routing)
+        {
+            case "round-robin":
+            {
+                var counter = _roundRobin.GetOrAdd(model.Name, _ => new RoundRobinCounter());
+                var start = (int)((uint)Interlocked.Increment(ref counter.Value) % deployments.Length);
+                return [.. deployments[start..], .. deployments[..start]];
+            }
+
+            case "weighted":
+            {
+                var total = deployments.Sum(d => Math.Max(d.Weight, 0));
+                var pick = total == 0 ? 0 : Random.Shared.Next(total);
+                var first = 0;
+                for (var i = 0; i < deployments.Length; i++)
+                {
+                    pick -= Math.Max(deployments[i].Weight, 0);
+                    if (pick < 0)
+                    {
+                        first = i;
+                        break;
+                    }
+                }
+
+                return [deployments[first], .. deployments.Where((_, i) => i != first).OrderByDescending(d => d.Weight)];
+            }
+
+            case "latency":
+                // Unmeasured deployments (0 ms) come first, so every one gets measured.
+                return Shuffled(deployments).OrderBy(d => LoadOf(d).FirstTokenMs).ToArray();
+
+            default:
+                // Least in flight across the cluster per unit of weight; ties broken at random.
+                return Shuffled(deployments).OrderBy(d => (LoadOf(d).ClusterInFlight + 1.0) / Math.Max(d.Weight, 1)).ToArray();
+        }
+    }
+
+    private DeploymentLoad LoadOf(DeploymentDefinition deployment) =>
+        _loads.GetOrAdd(deployment.Id, static (_, d) => new DeploymentLoad(d.BaseUrl), deployment);
+
+    private static DeploymentDefinition[] Shuffled(DeploymentDefinition[] deployments)
+    {
+        var copy = (DeploymentDefinition[])deployments.Clone();
+        Random.Shared.Shuffle(copy);
+        return copy;
+    }
+
+    private async Task SyncAsync()
+    {
+        if (Interlocked.Exchange(ref _syncing, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            foreach (var (id, load) in _loads)
+            {
+                if (load.InFlight > 0 || load.Status.State != CircuitState.Closed || _time.GetElapsedTime(load.LastActive) < KeepReporting)
+                {
+                    await ReportAsync(id, load);
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _syncing, 0);
+        }
+    }
+
+    private async Task ReportAsync(string id, DeploymentLoad load)
+    {
+        var report = load.TakeReport(_reporter);
+        try
+        {
+            var grain = _grains.GetGrain<IDeploymentStatusGrain>(id);
+            var status = await grain.ReportAsync(report, _options.Policy(load.BaseUrl));
+            load.Update(status, report.InFlight);
+            if (status.State == CircuitState.HalfOpen && await grain.TryProbeAsync())
+            {
+                Volatile.Write(ref load.ProbeAllowed, 1);
+            }
+        }
+        catch (Exception ex)
+        {
+            load.Restore(report);
+            LogSyncFailed(_logger, ex, id);
+        }
+    }
+
+    public void Dispose() => _sync.Dispose();
+
+    [LoggerMessage(60, LogLevel.Warning, "Reporting deployment {DeploymentId} to its status grain failed")]
+    private static partial void LogSyncFailed(ILogger logger, Exception exception, string deploymentId);
+
+    internal sealed class DeploymentLoad(string? baseUrl)
+    {
+        public int InFlight;
+        public int ProbeAllowed;
+        public long LastActive;
+        private int _successes;
+        private int _failures;
+        private string? _lastFailure;
+        private TimeSpan? _throttledFor;
+        private int _reportedInFlight;
+
+        public string? BaseUrl { get; } = baseUrl;
+
+        public DeploymentStatus Status { get; private set; } = DeploymentStatus.Healthy;
+
+        public double FirstTokenMs { get; private set; }
+
+        /// <summary>In flight across the cluster: others' count at the last sync plus ours now.</summary>
+        public int ClusterInFlight => Math.Max(0, Status.ClusterInFlight - _reportedInFlight) + Volatile.Read(ref InFlight);
+
+        public void RecordFirstToken(TimeSpan elapsed)
+        {
+            // Exponential moving average; races between threads only blur it slightly.
+            var previous = FirstTokenMs;
+            FirstTokenMs = previous == 0 ? elapsed.TotalMilliseconds : (0.8 * previous) + (0.2 * elapsed.TotalMilliseconds);
+        }
+
+        public void RecordSuccess() => Interlocked.Increment(ref _successes);
+
+        public void RecordFailure(string reason, TimeSpan? throttledFor)
+        {
+            Interlocked.Increment(ref _failures);
+            _lastFailure = reason;
+            if (throttledFor is not null)
+            {
+                _throttledFor = throttledFor;
+            }
+        }
+
+        public DeploymentReport TakeReport(string reporter) => new(
+            reporter,
+            Volatile.Read(ref InFlight),
+            Interlocked.Exchange(ref _successes, 0),
+            Interlocked.Exchange(ref _failures, 0),
+            Interlocked.Exchange(ref _lastFailure, null),
+            TakeThrottle());
+
+        public void Restore(DeploymentReport report)
+        {
+            Interlocked.Add(ref _successes, report.Successes);
+            Interlocked.Add(ref _failures, report.Failures);
+        }
+
+        public void Update(DeploymentStatus status, int reportedInFlight)
+        {
+            Status = status;
+            _reportedInFlight = reportedInFlight;
+        }
+
+        private TimeSpan? TakeThrottle()
+        {
+            var throttled = _throttledFor;
+            _throttledFor = null;
+            return throttled;
+        }
+    }
+
+    internal sealed class RoundRobinCounter
+    {
+        public int Value;
+    }
+
+    /// <summary>One request's claim on a deployment; records how the attempt went.</summary>
+    internal sealed class Lease(DeploymentBalancer balancer, DeploymentLoad load) : IDisposable
+    {
+        private int _disposed;
+
+        public void RecordFirstToken(TimeSpan elapsed) => load.RecordFirstToken(elapsed);
+
+        public void Succeeded() => load.RecordSuccess();
+
+        /// <summary>Counts a failure and tells the deployment's status grain at once, so the circuit can open without waiting for the next sync.</summary>
+        public void Failed(string deploymentId, string reason, TimeSpan? throttledFor)
+        {
+            load.RecordFailure(reason, throttledFor);
+            _ = balancer.ReportAsync(deploymentId, load);
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                Interlocked.Decrement(ref load.InFlight);
+            }
+        }
+    }
+}

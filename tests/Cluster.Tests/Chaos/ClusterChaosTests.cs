@@ -1,0 +1,257 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Cluster.Relay.Accounting;
+using Cluster.Tests.Support;
+using Cluster.Tests.Usage;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace Cluster.Tests.Chaos;
+
+/// <summary>
+/// The cluster keeps its promises while silos die: 3 silo processes on Azurite, 2 client-mode
+/// front-ends, 3 backends, 40 sessions sending turn after turn (half streamed) while each silo in
+/// turn is killed with SIGKILL and started again. The ledger matches what the backends served,
+/// every response a client received completely is recorded once, no finished answer turns into an
+/// error, and a session moves to another deployment only when its pin was lost with its silo.
+/// </summary>
+public sealed class ClusterChaosTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string AdminKey = "admin-chaos-secret";
+    private const string Model = "chaos-model";
+    private const int Sessions = 40;
+    private static readonly TimeSpan Unanswered = TimeSpan.FromSeconds(40);
+
+    private readonly string _run = Guid.NewGuid().ToString("N")[..10];
+    private readonly List<SiloProcess> _silos = [];
+    private readonly List<GatewayHost> _apis = [];
+    private readonly List<FakeUpstream> _upstreams = [];
+    private readonly GatewayClient _client = new();
+    private readonly string _configFile = Path.Combine(Path.GetTempPath(), $"cluster-chaos-{Guid.NewGuid():N}.json");
+    private readonly ConcurrentDictionary<string, byte> _completed = new();
+    private readonly ConcurrentBag<string> _failures = new();
+    private readonly ConcurrentDictionary<int, ConcurrentQueue<string>> _deployments = new();
+    private int _finishedThenFailed;
+    private int _sent;
+
+    private string ServiceId => "chaos-" + _run;
+
+    private string Tenant => "chaos-" + _run;
+
+    private string Key => "sk-chaos-" + _run;
+
+    public async Task InitializeAsync()
+    {
+        await AzuriteCluster.RequireAzuriteAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            var upstream = await FakeUpstream.StartAsync($"chaos-upstream-{i}");
+            upstream.Chunks = 5;
+            upstream.ChunkInterval = TimeSpan.FromMilliseconds(20);
+            _upstreams.Add(upstream);
+        }
+
+        var deployments = new JsonArray([.. _upstreams.Select((u, i) => (JsonNode)new JsonObject
+        {
+            ["Id"] = $"chaos-{i}",
+            ["Provider"] = "openai",
+            ["BaseUrl"] = u.BaseUrl,
+        })]);
+        await File.WriteAllTextAsync(_configFile, new JsonObject
+        {
+            ["Auth"] = new JsonObject { ["Mode"] = "Keys", ["AdminKey"] = AdminKey },
+            ["Models"] = new JsonArray(new JsonObject { ["Name"] = Model, ["Deployments"] = deployments }),
+
+            // A limit far above the load: the tenant's limiter is on every request's path, so its
+            // silo's death is part of the test, without refusing anything.
+            ["Tenants"] = new JsonArray(new JsonObject { ["Id"] = Tenant, ["Keys"] = new JsonArray(Key), ["Limits"] = new JsonObject { ["Rpm"] = 1_000_000 } }),
+        }.ToJsonString());
+    }
+
+    [Fact]
+    public async Task SessionLoad_EachSiloKilledInTurnAndRestarted_LedgerMatchesBackendsAndNoFinishedAnswerFails()
+    {
+        var clusterId = "chaos-" + Guid.NewGuid().ToString("N")[..8];
+        for (var i = 0; i < 3; i++)
+        {
+            await StartSiloAsync(clusterId);
+        }
+
+        var fronts = new[] { await StartApiAsync(clusterId), await StartApiAsync(clusterId) };
+        using var stop = new CancellationTokenSource();
+        var load = Enumerable.Range(0, Sessions).Select(s => Task.Run(() => SessionAsync(s, fronts[s % 2].BaseUrl, stop.Token))).ToArray();
+        await WaitUntilAsync(() => _completed.Count >= 200, "the first 200 responses");
+
+        for (var i = 0; i < 3; i++)
+        {
+            var doomed = _silos[i];
+            doomed.Kill();
+            var atKill = _completed.Count;
+            await WaitUntilAsync(() => _completed.Count >= atKill + 150, $"150 responses after silo {i} was killed", TimeSpan.FromSeconds(90));
+            _silos[i] = await SiloProcess.StartAsync(_configFile, doomed.SiloPort, doomed.GatewayPort, SiloArgs(clusterId));
+            var atRestart = _completed.Count;
+            await WaitUntilAsync(() => _completed.Count >= atRestart + 150, $"150 responses after silo {i} came back", TimeSpan.FromSeconds(90));
+        }
+
+        stop.Cancel();
+        await Task.WhenAll(load);
+
+        // Records the ledger could not take in time were spooled; the front-ends replay them.
+        await WaitUntilAsync(() => fronts.All(f => !f.Services.GetRequiredService<LedgerSpool>().HasWork), "the front-ends' spools to drain", TimeSpan.FromSeconds(60));
+        var spooled = fronts.Sum(f => f.Services.GetRequiredService<LedgerSpool>().Appended);
+        var ledger = await LedgerPages.ReadAsync(fronts[0].Services.GetRequiredService<IGrainFactory>(), Tenant);
+        var ids = ledger.Select(r => r.RequestId).ToList();
+        var ledgerTokens = ledger.Sum(r => (long)r.TotalTokens);
+        var servedTokens = _upstreams.Sum(u => u.ServedPromptTokens + u.ServedCompletionTokens);
+        var interrupted = ledger.Where(r => r.Status != "ok").ToList();
+        output.WriteLine($"{_sent} sent, {_completed.Count} completed, {_failures.Count} failed ({string.Join(", ", _failures.GroupBy(f => f).Select(g => $"{g.Key}: {g.Count()}"))}); "
+            + $"{_finishedThenFailed} finished streams ended in an error; ledger {ids.Count} records / {ledgerTokens} tokens, {interrupted.Count} not ok; "
+            + $"backends served {_upstreams.Sum(u => u.CompletedCount)} / {servedTokens} tokens; {spooled} records went through the spool.");
+
+        // Every response a client received completely is in the ledger, once.
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.Empty(_completed.Keys.Except(ids));
+
+        // The ledger matches what the backends served, within 1%.
+        Assert.InRange(ledgerTokens, servedTokens * 0.99, servedTokens * 1.01);
+
+        // No answer that reached its end turned into an error; client-visible failures ≤ 1%.
+        Assert.Equal(0, _finishedThenFailed);
+        Assert.True(_failures.Count <= _sent / 100, $"{_failures.Count} of {_sent} requests failed.");
+
+        // A session changes deployment only when its pin was lost: its grain started over, so it
+        // counts fewer requests than the session completed.
+        foreach (var (session, deployments) in _deployments)
+        {
+            if (deployments.Distinct().Count() > 1)
+            {
+                var info = await new AdminApi(_client, fronts[0].BaseUrl, AdminKey).GetAsync($"/admin/sessions/{SessionId(session)}?tenant={Tenant}");
+                Assert.True(info["requests"]!.GetValue<long>() < deployments.Count, $"Session {session} moved ({string.Join(",", deployments)}) while its pin survived: {info.ToJsonString()}");
+            }
+        }
+    }
+
+    /// <summary>One conversation: turn after turn until stopped, every other one streamed.</summary>
+    private async Task SessionAsync(int session, string baseUrl, CancellationToken stop)
+    {
+        var deployments = _deployments.GetOrAdd(session, _ => new ConcurrentQueue<string>());
+        for (var turn = 0; !stop.IsCancellationRequested; turn++)
+        {
+            Interlocked.Increment(ref _sent);
+            using var unanswered = new CancellationTokenSource(Unanswered);
+            try
+            {
+                var (id, deployment, failure) = await TurnAsync(baseUrl, session, streamed: (session + turn) % 2 == 0, unanswered.Token);
+                if (failure is null)
+                {
+                    _completed[id] = 0;
+                    deployments.Enqueue(deployment ?? "?");
+                }
+                else
+                {
+                    _failures.Add(failure);
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException)
+            {
+                _failures.Add(unanswered.IsCancellationRequested ? "unanswered" : ex.GetType().Name);
+            }
+        }
+    }
+
+    private async Task<(string Id, string? Deployment, string? Failure)> TurnAsync(string baseUrl, int session, bool streamed, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, baseUrl + "/v1/chat/completions")
+        {
+            Content = new StringContent($$"""{"model":"{{Model}}","stream":{{(streamed ? "true" : "false")}},"messages":[{"role":"user","content":"turn of session {{session}}"}]}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        request.Headers.Add("x-session-id", SessionId(session));
+        using var response = await _client.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        var id = response.Headers.TryGetValues("x-request-id", out var ids) ? ids.Single() : "";
+        var deployment = response.Headers.TryGetValues("x-session-deployment", out var pinned) ? pinned.Single() : null;
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            return (id, deployment, ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (!streamed)
+        {
+            return (id, deployment, null);
+        }
+
+        if (body.EndsWith("data: [DONE]\n\n", StringComparison.Ordinal) && !body.Contains("\"error\"", StringComparison.Ordinal))
+        {
+            return (id, deployment, null);
+        }
+
+        // The whole answer arrived (its last chunk says why it stopped) and still the stream failed.
+        if (body.Contains("\"finish_reason\":\"stop\"", StringComparison.Ordinal))
+        {
+            Interlocked.Increment(ref _finishedThenFailed);
+        }
+
+        return (id, deployment, "stream-error");
+    }
+
+    private string SessionId(int session) => $"chaos-session-{_run}-{session}";
+
+    private string[] SiloArgs(string clusterId) =>
+    [
+        "--Clustering:Provider", "AzureTable",
+        "--Storage:Provider", "AzureTable",
+        "--Cluster:ServiceId", ServiceId,
+        "--Cluster:ClusterId", clusterId,
+    ];
+
+    private async Task StartSiloAsync(string clusterId) =>
+        _silos.Add(await SiloProcess.StartAsync(_configFile, FreePorts.Next(), FreePorts.Next(), SiloArgs(clusterId)));
+
+    private async Task<GatewayHost> StartApiAsync(string clusterId)
+    {
+        var api = await GatewayHost.StartAsync(JsonNode.Parse(await File.ReadAllTextAsync(_configFile))!,
+            "--Cluster:Mode", "Client",
+            "--Clustering:Provider", "AzureTable",
+            "--Storage:Provider", "AzureTable",
+            "--Cluster:ServiceId", ServiceId,
+            "--Cluster:ClusterId", clusterId);
+        _apis.Add(api);
+        return api;
+    }
+
+    private async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what} ({_completed.Count} completed, {_failures.Count} failed).{Environment.NewLine}{string.Join(Environment.NewLine, _silos.Select(s => $"silo {s.Id}:{Environment.NewLine}{s.Output}"))}");
+            await Task.Delay(50);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var api in _apis)
+        {
+            await api.DisposeAsync();
+        }
+
+        foreach (var silo in _silos)
+        {
+            silo.Dispose();
+        }
+
+        foreach (var upstream in _upstreams)
+        {
+            await upstream.DisposeAsync();
+        }
+
+        _client.Dispose();
+        File.Delete(_configFile);
+    }
+}

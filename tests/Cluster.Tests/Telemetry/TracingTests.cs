@@ -41,17 +41,19 @@ public sealed class TracingTests : IAsyncLifetime
         var response = await _client.ChatAsync(_gateway.BaseUrl, null, "traced");
         Assert.Equal(HttpStatusCode.OK, response.Status);
 
+        // Listeners are process-wide: other tests' hosts leave spans here too, so spans are told
+        // apart by this test's ports.
         Activity? server = null, upstream = null;
         await Eventually.UntilAsync(() =>
         {
             var spans = _spans.Snapshot();
-            server = spans.FirstOrDefault(s => s.Kind == ActivityKind.Server && s.DisplayName.Contains("chat/completions", StringComparison.Ordinal));
             upstream = spans.FirstOrDefault(s => s.Kind == ActivityKind.Client && s.Source.Name == "System.Net.Http"
                 && s.GetTagItem("url.full") is string url && url.StartsWith(_upstream.BaseUrl, StringComparison.Ordinal));
+            server = spans.FirstOrDefault(s => IsOurs(s) && s.DisplayName.Contains("chat/completions", StringComparison.Ordinal));
             return server is not null && upstream is not null;
         }, "the server and upstream spans", TimeSpan.FromSeconds(10), () => Describe());
 
-        Assert.Equal(server!.TraceId, upstream!.TraceId);
+        Assert.True(server!.TraceId == upstream!.TraceId, $"The upstream call is not in the request's trace:{Environment.NewLine}{Describe()}");
         Assert.Contains(_spans.Snapshot(), s => s.TraceId == server.TraceId && s.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal));
     }
 
@@ -63,9 +65,9 @@ public sealed class TracingTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await _client.Http.GetAsync(_gateway.BaseUrl + "/v1/models")).StatusCode);
 
         // The models request is traced, so once its span is in, the probes' would be too.
-        await Eventually.UntilAsync(() => _spans.Snapshot().Any(s => s.Kind == ActivityKind.Server && s.DisplayName.Contains("models", StringComparison.Ordinal)),
+        await Eventually.UntilAsync(() => _spans.Snapshot().Any(s => IsOurs(s) && s.DisplayName.Contains("models", StringComparison.Ordinal)),
             "the models request's span", TimeSpan.FromSeconds(10), () => Describe());
-        Assert.DoesNotContain(_spans.Snapshot(), s => s.Kind == ActivityKind.Server && (s.DisplayName.Contains("health", StringComparison.Ordinal) || s.DisplayName.Contains("metrics", StringComparison.Ordinal)));
+        Assert.DoesNotContain(_spans.Snapshot(), s => IsOurs(s) && (s.DisplayName.Contains("health", StringComparison.Ordinal) || s.DisplayName.Contains("metrics", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -102,9 +104,13 @@ public sealed class TracingTests : IAsyncLifetime
         Assert.Equal(ActivityStatusCode.Error, failedSpan.Status);
     }
 
+    /// <summary>A server span of this test's gateway.</summary>
+    private bool IsOurs(Activity span) =>
+        span.Kind == ActivityKind.Server && span.GetTagItem("server.port") is int port && port == new Uri(_gateway.BaseUrl).Port;
+
     private string Describe()
     {
-        return string.Join(Environment.NewLine, _spans.Snapshot().Select(s => $"{s.Source.Name} {s.Kind} {s.DisplayName} trace {s.TraceId}"));
+        return string.Join(Environment.NewLine, _spans.Snapshot().Select(s => $"{s.Source.Name} {s.Kind} {s.DisplayName} trace {s.TraceId} parent {s.ParentSpanId} span {s.SpanId} {s.GetTagItem("url.full")} port {s.GetTagItem("server.port")}"));
     }
 
     public async Task DisposeAsync()

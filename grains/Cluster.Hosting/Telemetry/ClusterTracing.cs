@@ -1,4 +1,5 @@
 using Cluster.Hosting.Configuration;
+using Cluster.Relay.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
-using Cluster.Hosting.Telemetry;
+using Cluster.Relay.Telemetry;
 using Cluster.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;

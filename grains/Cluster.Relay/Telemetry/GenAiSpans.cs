@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Cluster.Hosting.Telemetry;
+namespace Cluster.Relay.Telemetry;
 
 /// <summary>
 /// The gateway's spans, after the OpenTelemetry GenAI semantic conventions: one client span per

@@ -1,6 +1,7 @@
 using Cluster.Api.Admin;
 using Cluster.Api.Auth;
 using Cluster.Api.Completions;
+using Cluster.Api.Console;
 using Cluster.Api.Health;
 using Cluster.Api.Models;
 using Cluster.Api.OpenAI;
@@ -43,6 +44,7 @@ public static class GatewayApp
         services.AddSingleton<CompletionHandler>();
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<Usage.UsageQuery>();
+        services.AddSingleton<Usage.UsageRecordsQuery>();
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(GatewayMetrics.MeterName, GrainCallCounter.MeterName, "Microsoft.Orleans", "System.Runtime")
             .AddPrometheusExporter());
@@ -53,6 +55,7 @@ public static class GatewayApp
         app.UseStatusCodePages(context => OpenAIErrors.WriteStatusAsync(context.HttpContext));
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapPrometheusScrapingEndpoint("/v1/metrics");
+        app.MapConsole();
         foreach (var prefix in RoutePrefixes)
         {
             var routes = app.MapGroup(prefix);

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Cluster.Api.Auth;
 using Cluster.Api.OpenAI;
+using Cluster.Grains.Access;
 using Cluster.Grains.Errors;
 using Cluster.Grains.Models;
 using Cluster.Relay.Providers;
@@ -12,7 +13,7 @@ using Microsoft.Extensions.Options;
 namespace Cluster.Api.Admin;
 
 /// <summary>
-/// <c>/admin/...</c>: runtime changes to the catalogue (durable in the registry grain), authorised
+/// <c>/admin/...</c>: runtime changes to the catalog (durable in the registry grain), authorised
 /// by the admin key alone. Deployment keys are never returned, only whether one is set.
 /// </summary>
 internal static partial class AdminEndpoints
@@ -31,6 +32,8 @@ internal static partial class AdminEndpoints
         admin.MapDelete("/models/{**name}", DeleteModelAsync);
         admin.MapTenantAdmin();
         admin.MapSessionAdmin();
+        admin.MapUsageAdmin();
+        admin.MapClusterAdmin();
         return routes;
     }
 
@@ -51,7 +54,11 @@ internal static partial class AdminEndpoints
         }
         else if (!CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(expected))))
         {
-            error = CallerAuthenticator.InvalidKey(missing: false);
+            // A valid tenant key is known but not enough (403); anything else is not a key (401).
+            var access = context.RequestServices.GetRequiredService<AccessView>();
+            error = (await access.GetAsync()).TryFindKey(KeyHash.Of(given), out _, out _)
+                ? new GatewayException(GatewayErrorCode.AdminKeyRequired, "This route needs the admin key; a tenant key cannot use it.")
+                : CallerAuthenticator.InvalidKey(missing: false);
         }
 
         if (error is not null)

@@ -1,4 +1,4 @@
-using Cluster.Grains.Sessions;
+using Cluster.Api.Usage;
 
 namespace Cluster.Api.Admin;
 
@@ -10,19 +10,7 @@ internal static class SessionAdminEndpoints
         admin.MapGet("/sessions/{**id}", async (string id, HttpContext context, IGrainFactory grains) =>
         {
             var tenant = context.Request.Query["tenant"].ToString();
-            var info = await grains.GetGrain<ISessionGrain>(ISessionGrain.KeyOf(tenant.Length == 0 ? "default" : tenant, id)).GetAsync();
-            return Results.Json(new
-            {
-                id,
-                @object = "session",
-                tenant = tenant.Length == 0 ? "default" : tenant,
-                pins = info.Pins,
-                repins = info.Repins,
-                requests = info.Requests,
-                prompt_tokens = info.PromptTokens,
-                completion_tokens = info.CompletionTokens,
-                last_seen = info.LastSeen?.ToUnixTimeSeconds(),
-            });
+            return Results.Json(await UsageEndpoints.DescribeSessionAsync(grains, tenant.Length == 0 ? "default" : tenant, id));
         });
         return admin;
     }

@@ -32,7 +32,6 @@ internal static class TenantAdminEndpoints
         admin.MapPost("/tenants/{id}/keys", IssueKeyAsync);
         admin.MapDelete("/tenants/{id}/keys/{keyId}", RevokeKeyAsync);
         admin.MapGet("/tenants/{id}/limits", GetLimiterAsync);
-        admin.MapGet("/usage", UsageAsync);
         return admin;
     }
 
@@ -131,30 +130,9 @@ internal static class TenantAdminEndpoints
         return Results.Json(new { id = keyId, @object = "api_key", revoked = true });
     }
 
-    private static async Task<IResult> GetLimiterAsync(string id, IGrainFactory grains)
+    private static async Task<IResult> GetLimiterAsync(string id, IGrainFactory grains, AccessView access)
     {
-        var state = await grains.GetGrain<ILimiterGrain>(ILimiterGrain.TenantKey(id)).GetStateAsync();
-        return Results.Json(new
-        {
-            tenant = id,
-            leases = state.Leases,
-            tokens_today = state.TokensToday,
-            tokens_this_month = state.TokensThisMonth,
-            spend_this_month_usd = state.SpendThisMonthUsd,
-        });
-    }
-
-    private static async Task UsageAsync(HttpContext context, UsageQuery query)
-    {
-        var tenant = context.Request.Query["tenant"].ToString();
-        if (tenant.Length == 0)
-        {
-            throw GatewayException.BadRequest("Name the tenant: /admin/usage?tenant=ID.", "tenant");
-        }
-
-        var report = await query.RunAsync(tenant, context.Request);
-        context.Response.ContentType = "application/json";
-        await context.Response.Body.WriteAsync(report.ToJson(), context.RequestAborted);
+        return Results.Json(await LimitUse.DescribeAsync(grains, id, await access.GetAsync()));
     }
 
     private static async Task<T?> ReadAsync<T>(HttpContext context)

@@ -22,6 +22,7 @@ internal static partial class OpenAIErrors
         GatewayErrorCode.RequestTooLarge => (413, "invalid_request_error", "request_too_large"),
         GatewayErrorCode.UnsupportedByModel => (400, "invalid_request_error", "unsupported_model"),
         GatewayErrorCode.NotFound => (404, "invalid_request_error", "not_found"),
+        GatewayErrorCode.AdminKeyRequired => (403, "invalid_request_error", "admin_key_required"),
         GatewayErrorCode.RateLimited => (429, "rate_limit_error", "rate_limit_exceeded"),
         GatewayErrorCode.InsufficientQuota => (429, "insufficient_quota", "insufficient_quota"),
         GatewayErrorCode.UpstreamFailed => (502, "api_error", "upstream_error"),

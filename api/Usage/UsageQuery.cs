@@ -5,31 +5,23 @@ using Cluster.Grains.Usage;
 namespace Cluster.Api.Usage;
 
 /// <summary>
-/// Reads a tenant's ledger for a range of UTC days and sums it, overall and by group. Each day is
-/// <c>Usage:LedgerShards</c> pages; all pages of the range are read in parallel.
+/// A tenant's usage for a range of UTC days, summed from the hourly buckets the ledger pages keep
+/// (each day is <c>Usage:LedgerShards</c> pages, all read in parallel), so a query costs
+/// O(days × shards × buckets), however many records the days hold. Totals and rows are sums of
+/// the same buckets, so the rows always add up to the totals.
 /// </summary>
 internal sealed class UsageQuery(IGrainFactory grains, IConfiguration configuration, TimeProvider time)
 {
-    public const int MaxDays = 92;
     private readonly int _shards = configuration.GetValue<int?>("Usage:LedgerShards") ?? UsageLedger.DefaultShards;
+
+    public int Shards => _shards;
+
+    public TimeProvider Time => time;
 
     public async Task<UsageReport> RunAsync(string tenant, HttpRequest request)
     {
-        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
-        var from = Day(request, "from") ?? today.AddDays(-6);
-        var to = Day(request, "to") ?? today;
-        if (to < from)
-        {
-            throw GatewayException.BadRequest("'to' is before 'from'.", "to");
-        }
-
-        if (to.DayNumber - from.DayNumber + 1 > MaxDays)
-        {
-            throw GatewayException.BadRequest($"A usage query covers at most {MaxDays} days.", "from");
-        }
-
-        var groupText = request.Query["group_by"].ToString();
-        var groupBy = groupText switch
+        var range = UsageRange.Read(request, time);
+        var groupBy = request.Query["group_by"].ToString() switch
         {
             "" or "model" => UsageGroupBy.Model,
             "day" => UsageGroupBy.Day,
@@ -37,60 +29,76 @@ internal sealed class UsageQuery(IGrainFactory grains, IConfiguration configurat
             "hour" => UsageGroupBy.Hour,
             _ => throw GatewayException.BadRequest("'group_by' must be one of model, day, key, hour.", "group_by"),
         };
-        var keyFilter = request.Query["key"].ToString();
+        var buckets = await BucketsAsync(tenant, range, KeyFilter(request));
 
-        var pages = new List<Task<UsageRecord[]>>();
-        for (var day = from; day <= to; day = day.AddDays(1))
+        // Sums in place (tens of thousands of buckets for a month), one name per hour.
+        var total = new UsageSum();
+        var sums = new Dictionary<string, UsageSum>(StringComparer.Ordinal);
+        var hourNames = new Dictionary<long, string>();
+        foreach (var bucket in buckets)
+        {
+            total.Add(bucket.Totals);
+            var group = groupBy switch
+            {
+                UsageGroupBy.Model => bucket.Model,
+                UsageGroupBy.Key => KeyName(bucket.KeyId),
+                _ => HourName(hourNames, bucket.HourMs, groupBy),
+            };
+            if (!sums.TryGetValue(group, out var sum))
+            {
+                sums[group] = sum = new UsageSum();
+            }
+
+            sum.Add(bucket.Totals);
+        }
+
+        var groups = new SortedDictionary<string, UsageTotals>(StringComparer.Ordinal);
+        foreach (var (group, sum) in sums)
+        {
+            groups[group] = sum.ToTotals();
+        }
+
+        return new UsageReport(tenant, range.From, range.To, groupBy, total.ToTotals(), groups);
+    }
+
+    /// <summary>The hourly buckets of a tenant's pages in the range, of one key when <paramref name="keyFilter"/> is set.</summary>
+    public async Task<List<UsageBucket>> BucketsAsync(string tenant, UsageRange range, string? keyFilter)
+    {
+        var pages = new List<Task<UsageBucket[]>>();
+        foreach (var day in range.Days())
         {
             for (var shard = 0; shard < _shards; shard++)
             {
-                pages.Add(grains.GetGrain<IUsageLedgerGrain>(UsageLedger.KeyOf(tenant, day, shard)).GetRecordsAsync());
+                pages.Add(grains.GetGrain<IUsageLedgerGrain>(UsageLedger.KeyOf(tenant, day, shard)).GetRollupAsync());
             }
         }
 
-        var totals = UsageTotals.Zero;
-        var groups = new SortedDictionary<string, UsageTotals>(StringComparer.Ordinal);
+        var buckets = new List<UsageBucket>();
         foreach (var page in await Task.WhenAll(pages))
         {
-            foreach (var record in page)
-            {
-                if (keyFilter.Length > 0 && record.KeyId != keyFilter)
-                {
-                    continue;
-                }
-
-                var one = UsageTotals.Of(record);
-                totals = totals.Add(one);
-                var group = GroupOf(record, groupBy);
-                groups[group] = groups.TryGetValue(group, out var sum) ? sum.Add(one) : one;
-            }
+            buckets.AddRange(keyFilter is null ? page : page.Where(b => b.KeyId == keyFilter));
         }
 
-        return new UsageReport(tenant, from, to, groupBy, totals, groups);
+        return buckets;
     }
 
-    private static string GroupOf(UsageRecord record, UsageGroupBy groupBy)
+    public static string? KeyFilter(HttpRequest request)
     {
-        var at = DateTimeOffset.FromUnixTimeMilliseconds(record.TimestampMs).UtcDateTime;
-        return groupBy switch
-        {
-            UsageGroupBy.Model => record.Model,
-            UsageGroupBy.Day => at.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            UsageGroupBy.Hour => at.ToString("yyyy-MM-ddTHH:00Z", CultureInfo.InvariantCulture),
-            _ => record.KeyId ?? "(none)",
-        };
+        var key = request.Query["key"].ToString();
+        return key.Length == 0 ? null : key;
     }
 
-    private static DateOnly? Day(HttpRequest request, string name)
+    public static string KeyName(string? keyId) => keyId ?? "(none)";
+
+    private static string HourName(Dictionary<long, string> names, long hourMs, UsageGroupBy groupBy)
     {
-        var text = request.Query[name].ToString();
-        if (text.Length == 0)
+        if (!names.TryGetValue(hourMs, out var name))
         {
-            return null;
+            var at = DateTimeOffset.FromUnixTimeMilliseconds(hourMs).UtcDateTime;
+            name = at.ToString(groupBy == UsageGroupBy.Day ? "yyyy-MM-dd" : "yyyy-MM-ddTHH:00Z", CultureInfo.InvariantCulture);
+            names[hourMs] = name;
         }
 
-        return DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
-            ? day
-            : throw GatewayException.BadRequest($"'{name}' must be a date as yyyy-MM-dd.", name);
+        return name;
     }
 }

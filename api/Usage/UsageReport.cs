@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Cluster.Grains.Usage;
 
@@ -33,6 +34,31 @@ internal sealed record UsageReport(string Tenant, DateOnly From, DateOnly To, Us
         }
 
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The same rows as <see cref="ToJson"/>, as CSV (RFC 4180) with a header line.</summary>
+    public byte[] ToCsv()
+    {
+        var csv = new StringBuilder();
+        csv.Append(GroupBy.ToString().ToLowerInvariant()).Append(",requests,prompt_tokens,completion_tokens,total_tokens,cost_usd\r\n");
+        foreach (var (name, totals) in Groups)
+        {
+            csv.Append(Field(name)).Append(',')
+                .Append(totals.Requests.ToString(CultureInfo.InvariantCulture)).Append(',')
+                .Append(totals.PromptTokens.ToString(CultureInfo.InvariantCulture)).Append(',')
+                .Append(totals.CompletionTokens.ToString(CultureInfo.InvariantCulture)).Append(',')
+                .Append(totals.TotalTokens.ToString(CultureInfo.InvariantCulture)).Append(',')
+                .Append(totals.CostUsd.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
+        }
+
+        return Encoding.UTF8.GetBytes(csv.ToString());
+    }
+
+    private static string Field(string value)
+    {
+        // Quoted when needed; a leading formula character is defused so a spreadsheet shows it as text.
+        var text = value.Length > 0 && value[0] is '=' or '+' or '-' or '@' ? "'" + value : value;
+        return text.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : text;
     }
 
     private static void Write(Utf8JsonWriter json, string? group, string? name, UsageTotals totals)

@@ -151,7 +151,17 @@ for i in 0 1; do
   spawn "silo$((i + 1))" "$silo_dir" dotnet Cluster.Silo.dll "${common[@]}" \
     "--Cluster:SiloPort=${SILO_PORTS[i]}" "--Cluster:GatewayPort=${GATEWAY_PORTS[i]}" --urls "http://$HOST:${SILO_HTTP_PORTS[i]}"
 done
-spawn api "$api_dir" dotnet Cluster.Api.dll "${common[@]}" \
+# The admin key (admin API and console): CLUSTER_ADMIN_KEY, else the config's Auth:AdminKey, else
+# one generated now. It reaches the api as an env: reference, never on its command line.
+admin_args=()
+if [[ -n ${CLUSTER_ADMIN_KEY:-} || -z $config ]] || ! grep -q '"AdminKey"' "$config"; then
+  export CLUSTER_ADMIN_KEY=${CLUSTER_ADMIN_KEY:-sk-admin-$(od -An -N18 -tx1 /dev/urandom | tr -d ' \n')}
+  admin_args=(--Auth:AdminKey=env:CLUSTER_ADMIN_KEY)
+  admin_note="Admin key:                  $CLUSTER_ADMIN_KEY"
+else
+  admin_note="Admin key:                  Auth:AdminKey of $config"
+fi
+spawn api "$api_dir" dotnet Cluster.Api.dll "${common[@]}" "${admin_args[@]}" \
   --Cluster:Mode=Client "--Cluster:Gateways:0=${GATEWAY_PORTS[0]}" "--Cluster:Gateways:1=${GATEWAY_PORTS[1]}" \
   --urls "http://$HOST:$port"
 
@@ -182,6 +192,8 @@ cat <<EOF
 
 Local cluster ready: 2 silos, 1 api, Azurite (data in ${state#"$root"/}/, logs in ${logs#"$root"/}/).
   Base URL (OpenAI clients):  $base/v1
+  Console (usage and admin):  $base/ui/   (sign in with the admin key or a tenant key)
+  $admin_note
   Try:
     curl -s $base/v1/models
     curl -s $base/v1/chat/completions -H 'Content-Type: application/json' \\

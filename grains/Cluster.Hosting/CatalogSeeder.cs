@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace Cluster.Hosting;
 
-/// <summary>At silo start, hands the configured catalogue to the registry, which applies it when it changed.</summary>
+/// <summary>At silo start, hands the configured catalog to the registry, which applies it when it changed.</summary>
 internal sealed class CatalogSeeder(IGrainFactory grains, IOptions<CatalogOptions> options) : IStartupTask
 {
     public Task Execute(CancellationToken cancellationToken)

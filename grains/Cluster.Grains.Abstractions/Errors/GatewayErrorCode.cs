@@ -14,6 +14,7 @@ public enum GatewayErrorCode
     RequestTooLarge = 104,
     UnsupportedByModel = 105,
     NotFound = 106,
+    AdminKeyRequired = 107,
 
     // Policy: the request is valid but a limit or quota stops it.
     RateLimited = 200,

@@ -2,7 +2,7 @@ using System.Collections.Frozen;
 
 namespace Cluster.Grains.Models;
 
-/// <summary>A catalogue indexed by model name and alias, built once per catalogue version.</summary>
+/// <summary>A catalog indexed by model name and alias, built once per catalog version.</summary>
 public sealed class CatalogSnapshot
 {
     private readonly FrozenDictionary<string, ModelDefinition> _byName;

@@ -1,7 +1,7 @@
 namespace Cluster.Grains.Models;
 
 /// <summary>
-/// The catalogue of models, aliases and deployments, one per cluster (key <see cref="Key"/>),
+/// The catalog of models, aliases and deployments, one per cluster (key <see cref="Key"/>),
 /// persisted in grain storage. Front-ends and model grains read it through
 /// <see cref="ModelCatalogView"/>, which caches it and polls <see cref="GetVersionAsync"/>.
 /// </summary>
@@ -10,11 +10,11 @@ public interface IModelRegistryGrain : IGrainWithStringKey
 {
     public const string Key = "catalog";
 
-    /// <summary>The whole catalogue.</summary>
+    /// <summary>The whole catalog.</summary>
     [Alias("GetCatalog")]
     Task<ModelCatalog> GetCatalogAsync();
 
-    /// <summary>The catalogue's version, cheap to poll.</summary>
+    /// <summary>The catalog's version, cheap to poll.</summary>
     [Alias("GetVersion")]
     Task<long> GetVersionAsync();
 

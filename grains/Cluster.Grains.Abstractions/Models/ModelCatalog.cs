@@ -1,6 +1,6 @@
 namespace Cluster.Grains.Models;
 
-/// <summary>A versioned snapshot of the catalogue; the version grows with every change.</summary>
+/// <summary>A versioned snapshot of the catalog; the version grows with every change.</summary>
 [GenerateSerializer, Immutable, Alias("Cluster.ModelCatalog")]
 public sealed record ModelCatalog(
     [property: Id(0)] long Version,

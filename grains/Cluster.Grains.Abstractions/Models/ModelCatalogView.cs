@@ -3,7 +3,7 @@ using Cluster.Grains.Views;
 namespace Cluster.Grains.Models;
 
 /// <summary>
-/// The model catalogue as every front-end and silo reads it per request: a local snapshot of the
+/// The model catalog as every front-end and silo reads it per request: a local snapshot of the
 /// registry grain, refreshed within about a second of any change (see <see cref="VersionedView{T}"/>).
 /// </summary>
 public sealed class ModelCatalogView

@@ -1,6 +1,6 @@
 namespace Cluster.Grains.Models;
 
-/// <summary>A model as the catalogue knows it: its public name, aliases, price and deployments.</summary>
+/// <summary>A model as the catalog knows it: its public name, aliases, price and deployments.</summary>
 [GenerateSerializer, Immutable, Alias("Cluster.ModelDefinition")]
 public sealed record ModelDefinition(
     [property: Id(0)] string Name,

@@ -1,6 +1,6 @@
 namespace Cluster.Grains.Models;
 
-/// <summary>Where a catalogue entry came from: configuration is re-applied at start, admin entries are kept.</summary>
+/// <summary>Where a catalog entry came from: configuration is re-applied at start, admin entries are kept.</summary>
 [GenerateSerializer, Alias("Cluster.ModelSource")]
 public enum ModelSource
 {

@@ -3,7 +3,8 @@ namespace Cluster.Grains.Usage;
 /// <summary>
 /// One page of the durable usage ledger: a tenant's requests of one UTC day that hash to one shard
 /// (key <c>{tenant}/{yyyyMMdd}/{shard}</c>, see <see cref="UsageLedger"/>), so state stays bounded
-/// however long history grows. Records are idempotent by request id and group-committed.
+/// however long history grows. Records are idempotent by request id and group-committed. The page
+/// keeps hourly buckets per model and key as it stores records, in the same writes.
 /// </summary>
 [Alias("Cluster.IUsageLedgerGrain")]
 public interface IUsageLedgerGrain : IGrainWithStringKey
@@ -12,7 +13,15 @@ public interface IUsageLedgerGrain : IGrainWithStringKey
     [Alias("Record")]
     Task RecordAsync(UsageRecord record);
 
-    /// <summary>The records of this page, optionally only those of one key.</summary>
+    /// <summary>Every record of this page (reads the whole page: for tests and audits, not for queries).</summary>
     [Alias("GetRecords")]
     Task<UsageRecord[]> GetRecordsAsync();
+
+    /// <summary>The page's usage per UTC hour × model × key; the buckets add up to exactly the page's records.</summary>
+    [Alias("GetRollup")]
+    Task<UsageBucket[]> GetRollupAsync();
+
+    /// <summary>The newest records that match <paramref name="filter"/>, newest first, reading only the segments needed.</summary>
+    [Alias("GetRecent")]
+    Task<UsageRecord[]> GetRecentAsync(UsageRecordFilter filter);
 }

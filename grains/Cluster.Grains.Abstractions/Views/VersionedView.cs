@@ -1,7 +1,7 @@
 namespace Cluster.Grains.Views;
 
 /// <summary>
-/// A process-local cache of a small, read-mostly cluster document (the model catalogue, the
+/// A process-local cache of a small, read-mostly cluster document (the model catalog, the
 /// tenants and keys). Requests read it without a grain call; it polls the document's version at
 /// most once per <see cref="RefreshInterval"/> and refetches only when the version moved, so a
 /// change made anywhere is seen everywhere within about one interval.

@@ -262,8 +262,14 @@ internal sealed class LimiterGrain(
 
     public Task<LimiterState> GetStateAsync()
     {
-        RollPeriods(time.GetUtcNow());
-        return Task.FromResult(new LimiterState(_live.Leases.Count, _live.TokensToday, _live.TokensThisMonth, _live.SpendThisMonth));
+        var now = time.GetUtcNow();
+        RollPeriods(now);
+        var second = now.ToUnixTimeSeconds();
+        var scopes = _live.Scopes
+            .OrderBy(s => s.Key, StringComparer.Ordinal)
+            .Select(s => new ScopeUse(s.Key, s.Value.Requests.Sum(second), s.Value.Tokens.Sum(second), s.Value.InFlight))
+            .ToArray();
+        return Task.FromResult(new LimiterState(_live.Leases.Count, _live.TokensToday, _live.TokensThisMonth, _live.SpendThisMonth, scopes));
     }
 
     private void EndLease(Lease lease, DateTimeOffset now, long tokenDelta, long requestDelta)

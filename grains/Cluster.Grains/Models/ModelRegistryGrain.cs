@@ -4,9 +4,9 @@ using Microsoft.Extensions.Logging;
 namespace Cluster.Grains.Models;
 
 /// <summary>
-/// The catalogue, one activation per cluster. Reads are cheap and frequent (every front-end polls
+/// The catalog, one activation per cluster. Reads are cheap and frequent (every front-end polls
 /// the version), writes rare; reads are marked <c>[ReadOnly]</c>-style by being pure, and writes
-/// are persisted before they return so a restarted silo serves the same catalogue.
+/// are persisted before they return so a restarted silo serves the same catalog.
 /// </summary>
 internal sealed partial class ModelRegistryGrain(
     [PersistentState("registry", GrainStorage.Name)] IPersistentState<ModelRegistryState> state,
@@ -96,6 +96,6 @@ internal sealed partial class ModelRegistryGrain(
     private ModelCatalog Snapshot() =>
         new(state.State.Version, [.. state.State.Models.Values.OrderBy(m => m.Name, StringComparer.Ordinal)]);
 
-    [LoggerMessage(1, LogLevel.Information, "Applied {Count} configured models to the catalogue, now at version {Version}")]
+    [LoggerMessage(1, LogLevel.Information, "Applied {Count} configured models to the catalog, now at version {Version}")]
     private static partial void LogConfigurationApplied(ILogger logger, int count, long version);
 }

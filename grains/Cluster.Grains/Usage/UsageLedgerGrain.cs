@@ -14,6 +14,10 @@ namespace Cluster.Grains.Usage;
 /// are group-committed: records that arrive while a write is in flight are all made durable by
 /// the next single write, and every caller returns only once its record is stored. Reentrant so
 /// records keep arriving during a write; a write stores a copy, so they do not disturb it.
+/// Rollups: each segment row carries the hourly usage of every segment before it (its base), so
+/// the open segment's base plus its own records is the page's usage, kept by the same writes.
+/// When a write covers a sealed segment and the new open one, they are written in that order, so
+/// a stored base never counts a record that is not stored.
 /// </summary>
 [Reentrant]
 internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger) : Grain, IUsageLedgerGrain
@@ -28,6 +32,10 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
     private readonly List<GrainState<LedgerSegment>> _segments = [];
     private readonly HashSet<int> _dirty = [];
     private GrainState<LedgerHead> _head = new(new LedgerHead());
+    private UsageRollup _openBase = new();
+
+    /// <summary>The page's rollup as last answered; dropped when a record arrives (a past day's page keeps it).</summary>
+    private UsageBucket[]? _rollup;
     private bool _headDirty;
     private IGrainStorage _storage = null!;
     private Task? _writing;
@@ -51,6 +59,21 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
             {
                 Remember(record.RequestId);
             }
+
+            var openState = open.State ??= new LedgerSegment();
+            if (openState.Base is null && Head.Segments > 1)
+            {
+                // A page written before rollups: sum its sealed segments once; the next write stores the base.
+                var rollup = new UsageRollup();
+                for (var i = 0; i < Head.Segments - 1; i++)
+                {
+                    rollup.AddRange(Records(await ReadSegmentAsync(i)));
+                }
+
+                openState.Base = rollup.ToBuckets();
+            }
+
+            _openBase = UsageRollup.Of(openState.Base);
         }
     }
 
@@ -64,13 +87,23 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
 
         if (_segments.Count == 0 || Records(_segments[^1]).Count >= SegmentSize)
         {
-            _segments.Add(new GrainState<LedgerSegment>(new LedgerSegment()));
+            if (_segments.Count > 0)
+            {
+                // Seal the open segment: its records join the base of the next one.
+                var sealedRecords = Records(_segments[^1]);
+                _openBase.AddRange(sealedRecords);
+                PadSegmentMaxMs(_segments.Count - 1);
+                Head.SegmentMaxMs.Add(sealedRecords.Count == 0 ? long.MaxValue : sealedRecords.Max(r => r.TimestampMs));
+            }
+
+            _segments.Add(new GrainState<LedgerSegment>(new LedgerSegment { Base = _openBase.ToBuckets() }));
             Head.Segments = _segments.Count;
             _headDirty = true;
         }
 
         Records(_segments[^1]).Add(record);
         _dirty.Add(_segments.Count - 1);
+        _rollup = null;
         return CommitAsync();
     }
 
@@ -79,6 +112,56 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
         var segments = await Task.WhenAll(_segments.Select((segment, index) =>
             segment.State is null ? ReadSegmentAsync(index) : Task.FromResult(segment)));
         return segments.SelectMany(Records).ToArray();
+    }
+
+    public Task<UsageBucket[]> GetRollupAsync()
+    {
+        if (_segments.Count == 0)
+        {
+            return Task.FromResult(Array.Empty<UsageBucket>());
+        }
+
+        if (_rollup is null)
+        {
+            var rollup = _openBase.Copy();
+            rollup.AddRange(Records(_segments[^1]));
+            _rollup = [.. rollup.ToBuckets()];
+        }
+
+        return Task.FromResult(_rollup);
+    }
+
+    public async Task<UsageRecord[]> GetRecentAsync(UsageRecordFilter filter)
+    {
+        var limit = Math.Clamp(filter.Limit, 1, UsageLedgerLimits.MaxListing);
+
+        // The newest timestamp in segments 0..i, for each sealed segment i (unknown: could be anything).
+        var newestUpTo = new long[Math.Max(0, _segments.Count - 1)];
+        for (var i = 0; i < newestUpTo.Length; i++)
+        {
+            var newest = i < Head.SegmentMaxMs.Count ? Head.SegmentMaxMs[i] : long.MaxValue;
+            newestUpTo[i] = i == 0 ? newest : Math.Max(newestUpTo[i - 1], newest);
+        }
+
+        var found = new List<UsageRecord>();
+        for (var i = _segments.Count - 1; i >= 0; i--)
+        {
+            // Stop once no older segment can hold a record newer than the last one kept.
+            if (found.Count >= limit && i < newestUpTo.Length && newestUpTo[i] < found[limit - 1].TimestampMs)
+            {
+                break;
+            }
+
+            var segment = _segments[i].State is null ? await ReadSegmentAsync(i) : _segments[i];
+            found.AddRange(Records(segment).Where(filter.Matches));
+            found.Sort(UsageRecordFilter.CompareNewestFirst);
+            if (found.Count > limit)
+            {
+                found.RemoveRange(limit, found.Count - limit);
+            }
+        }
+
+        return [.. found];
     }
 
     private Task CommitAsync()
@@ -121,8 +204,8 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
     {
         // Take the copies now, before the first await: records arriving later wait for the next write.
         var headDirty = _headDirty;
-        var head = new LedgerHead { Segments = Head.Segments };
-        var dirty = _dirty.Select(i => (Index: i, Records: new List<UsageRecord>(Records(_segments[i])))).ToArray();
+        var head = new LedgerHead { Segments = Head.Segments, SegmentMaxMs = [.. Head.SegmentMaxMs] };
+        var dirty = _dirty.Order().Select(i => (Index: i, Records: new List<UsageRecord>(Records(_segments[i])))).ToArray();
         _headDirty = false;
         _dirty.Clear();
         try
@@ -141,7 +224,12 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
                     // the stored version, keep the larger segment count, and write again.
                     var stored = new GrainState<LedgerHead>(new LedgerHead());
                     await _storage.ReadStateAsync(HeadName, this.GetGrainId(), stored);
-                    state = new GrainState<LedgerHead>(new LedgerHead { Segments = Math.Max(head.Segments, stored.State?.Segments ?? 0) })
+                    var storedMaxMs = stored.State?.SegmentMaxMs ?? [];
+                    state = new GrainState<LedgerHead>(new LedgerHead
+                    {
+                        Segments = Math.Max(head.Segments, stored.State?.Segments ?? 0),
+                        SegmentMaxMs = head.SegmentMaxMs.Count >= storedMaxMs.Count ? head.SegmentMaxMs : storedMaxMs,
+                    })
                     {
                         ETag = stored.ETag,
                         RecordExists = stored.RecordExists,
@@ -152,7 +240,12 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
                 (_head.ETag, _head.RecordExists) = (state.ETag, state.RecordExists);
             }
 
-            await Task.WhenAll(dirty.Select(d => WriteSegmentAsync(d.Index, d.Records)));
+            // In order, one after another: a segment's base counts the segments before it, so those
+            // are stored first. (Two segments are dirty only when one was just sealed: 1 write in 64.)
+            foreach (var (index, records) in dirty)
+            {
+                await WriteSegmentAsync(index, records);
+            }
         }
         catch (Exception ex)
         {
@@ -173,7 +266,8 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
     private async Task WriteSegmentAsync(int index, List<UsageRecord> records)
     {
         var stored = _segments[index];
-        var state = new GrainState<LedgerSegment>(new LedgerSegment { Records = records }) { ETag = stored.ETag, RecordExists = stored.RecordExists };
+        var segmentBase = stored.State?.Base;
+        var state = new GrainState<LedgerSegment>(new LedgerSegment { Records = records, Base = segmentBase }) { ETag = stored.ETag, RecordExists = stored.RecordExists };
         try
         {
             await _storage.WriteStateAsync(SegmentName(index), this.GetGrainId(), state);
@@ -185,9 +279,11 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
             var current = await ReadSegmentAsync(index);
             var merged = new List<UsageRecord>(records);
             var ids = records.Select(r => r.RequestId).ToHashSet(StringComparer.Ordinal);
-            merged.AddRange(Records(current).Where(r => ids.Add(r.RequestId)));
-            state = new GrainState<LedgerSegment>(new LedgerSegment { Records = merged }) { ETag = current.ETag, RecordExists = current.RecordExists };
+            var extras = Records(current).Where(r => ids.Add(r.RequestId)).ToList();
+            merged.AddRange(extras);
+            state = new GrainState<LedgerSegment>(new LedgerSegment { Records = merged, Base = segmentBase }) { ETag = current.ETag, RecordExists = current.RecordExists };
             await _storage.WriteStateAsync(SegmentName(index), this.GetGrainId(), state);
+            AdoptStoredRecords(index, extras);
         }
 
         (stored.ETag, stored.RecordExists) = (state.ETag, state.RecordExists);
@@ -195,6 +291,54 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
         {
             // Full and stored: let it go from memory; a usage query reads it back.
             stored.State = null!;
+        }
+    }
+
+    /// <summary>
+    /// Records another activation stored in segment <paramref name="index"/>: they are the page's
+    /// too, so they join its records in memory, and the bases and newest timestamps after it.
+    /// </summary>
+    private void AdoptStoredRecords(int index, List<UsageRecord> extras)
+    {
+        var fresh = extras.Where(r => Remember(r.RequestId)).ToList();
+        if (fresh.Count == 0)
+        {
+            return;
+        }
+
+        _rollup = null;
+        if (_segments[index].State is { } held)
+        {
+            held.Records.AddRange(fresh);
+        }
+
+        if (index < _segments.Count - 1)
+        {
+            _openBase.AddRange(fresh);
+            if (index < Head.SegmentMaxMs.Count)
+            {
+                Head.SegmentMaxMs[index] = Math.Max(Head.SegmentMaxMs[index], fresh.Max(r => r.TimestampMs));
+                _headDirty = true;
+            }
+
+            for (var later = index + 1; later < _segments.Count; later++)
+            {
+                if (_segments[later].State is { } segment)
+                {
+                    var rollup = UsageRollup.Of(segment.Base);
+                    rollup.AddRange(fresh);
+                    segment.Base = rollup.ToBuckets();
+                    _dirty.Add(later);
+                }
+            }
+        }
+    }
+
+    private void PadSegmentMaxMs(int sealedSegments)
+    {
+        while (Head.SegmentMaxMs.Count < sealedSegments)
+        {
+            Head.SegmentMaxMs.Add(long.MaxValue);
         }
     }
 

@@ -5,7 +5,7 @@ using Cluster.Grains.Models;
 
 namespace Cluster.Hosting.Configuration;
 
-/// <summary>The configured model catalogue: the root-level <c>Models</c> array.</summary>
+/// <summary>The configured model catalog: the root-level <c>Models</c> array.</summary>
 public sealed class CatalogOptions
 {
     public List<ModelOptions> Models { get; set; } = [];
@@ -47,7 +47,7 @@ public sealed class CatalogOptions
                 OwnedBy: string.IsNullOrWhiteSpace(model.OwnedBy) ? "completion-cluster" : model.OwnedBy,
                 Created: 0,
                 Price: model.Price is { } price ? new ModelPrice(price.InputPerMTok, price.OutputPerMTok) : ModelPrice.Free,
-                Routing: string.IsNullOrWhiteSpace(model.Routing) ? "least-inflight" : model.Routing.ToLowerInvariant(),
+                Routing: string.IsNullOrWhiteSpace(model.Routing) ? Cluster.Relay.Routing.Strategies.RoutingStrategies.Default : model.Routing.ToLowerInvariant(),
                 Fallbacks: [.. model.Fallbacks],
                 Deployments: deployments,
                 Source: ModelSource.Configuration);
@@ -56,7 +56,7 @@ public sealed class CatalogOptions
         return result;
     }
 
-    /// <summary>A hash of the configured catalogue, so the registry re-applies it only when it changed.</summary>
+    /// <summary>A hash of the configured catalog, so the registry re-applies it only when it changed.</summary>
     public static string HashOf(ModelDefinition[] models)
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(models.Select(m => new

@@ -5,7 +5,7 @@ namespace Cluster.Hosting.Configuration;
 /// <summary>
 /// Where configuration comes from, in order: appsettings.json, the file named by <c>--config</c>
 /// or <c>CLUSTER_CONFIG</c>, environment variables, the command line. When none of these names a
-/// model, the embedded default catalogue (echo and the local embedding model) is used, plus one
+/// model, the embedded default catalog (echo and the local embedding model) is used, plus one
 /// OpenAI-compatible upstream when <c>CLUSTER_UPSTREAM_URL</c> is set.
 /// </summary>
 public static class ClusterConfiguration
@@ -38,7 +38,7 @@ public static class ClusterConfiguration
         if (!models.GetChildren().Any())
         {
             using var defaults = typeof(ClusterConfiguration).Assembly.GetManifestResourceStream("Cluster.Hosting.DefaultModels.json")
-                ?? throw new InvalidOperationException("The default model catalogue is not embedded.");
+                ?? throw new InvalidOperationException("The default model catalog is not embedded.");
             var copy = new MemoryStream();
             defaults.CopyTo(copy);
             copy.Position = 0;

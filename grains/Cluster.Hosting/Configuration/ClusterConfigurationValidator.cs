@@ -13,7 +13,7 @@ public sealed class ClusterConfigurationValidator : IValidateOptions<CatalogOpti
 {
     public static readonly string[] Providers = ["openai", "azure-openai", "echo", "local-embeddings"];
 
-    private static readonly string[] Routings = ["least-inflight", "round-robin", "weighted", "latency"];
+    private static readonly string[] Routings = Cluster.Relay.Routing.Strategies.RoutingStrategies.Names;
 
     public ValidateOptionsResult Validate(string? name, CatalogOptions options)
     {
@@ -53,7 +53,7 @@ public sealed class ClusterConfigurationValidator : IValidateOptions<CatalogOpti
             ("Usage:DurableWaitSeconds", 0, 600),
             ("Routing:MaxAttempts", 1, 100),
             ("Routing:RetryBackoffMs", 0, 60_000),
-            ("Routing:FailureThreshold", 1, 10_000),
+            ("Routing:FailureThreshold", 1, 1_000_000_000),
             ("Routing:FailureWindowSeconds", 1, 86_400),
             ("Routing:CooldownSeconds", 1, 86_400),
             ("Routing:HealthCheckIntervalSeconds", 1, 86_400),

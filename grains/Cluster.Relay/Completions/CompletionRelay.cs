@@ -18,7 +18,8 @@ namespace Cluster.Relay.Completions;
 ///               session's pin first (the pin is waited for only briefly)
 ///  3. Attempt   per deployment: its capacity (deployment limits), the attempt        ReadyAttemptsAsync
 ///               budget and backoff; then the backend call under its timeouts:
-///               first token, idle between chunks, total                              RunAsync, NextAsync
+///               first token, idle between chunks, total; counted in flight on the    RunAsync, NextAsync
+///               deployment (<see cref="DeploymentBalancer.Begin"/>)
 ///  4. Relay     model names rewritten, the usage the gateway asked for stripped;     RunAsync
 ///               a failure before the first byte moves to the next attempt, after it
 ///               ends the response
@@ -65,7 +66,7 @@ internal sealed partial class CompletionRelay(
             await foreach (var (model, deployment) in ReadyAttemptsAsync(plan, account, failures, cancellationToken).ConfigureAwait(false))
             {
                 reached = (model, deployment);
-                using var lease = balancer.Acquire(deployment);
+                using var attempt = balancer.Begin(deployment);
                 using var total = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 total.CancelAfter(deployment.Timeouts.Total);
                 using var stage = CancellationTokenSource.CreateLinkedTokenSource(total.Token);
@@ -87,14 +88,14 @@ internal sealed partial class CompletionRelay(
                             throw failure;
                         }
 
-                        lease.Failed(deployment.Id, refused.Code.ToString(), refused.Code == GatewayErrorCode.RateLimited ? refused.RetryAfter ?? TimeSpan.FromSeconds(1) : null);
+                        attempt.Failed(deployment.Id, refused.Code.ToString(), refused.Code == GatewayErrorCode.RateLimited ? refused.RetryAfter ?? TimeSpan.FromSeconds(1) : null);
                         failures.Add(refused);
                         await account.LeaveDeploymentAsync().ConfigureAwait(false);
                         continue;
                     }
 
                     // 4. Relay.
-                    lease.RecordFirstToken(Time.GetElapsedTime(begun));
+                    attempt.RecordFirstToken(Time.GetElapsedTime(begun));
                     yield return RelayEvent.Started(deployment.Id, account.Limits);
                     var modelToken = ClientModelToken(request, model);
                     TokenUsage? usage = null;
@@ -114,7 +115,7 @@ internal sealed partial class CompletionRelay(
                         {
                             // The client has part of this answer: too late to move it; it ends with the error.
                             LogAttemptFailed(logger, request.RequestId, deployment.Id, broken.Code, broken.Message);
-                            lease.Failed(deployment.Id, broken.Code.ToString(), null);
+                            attempt.Failed(deployment.Id, broken.Code.ToString(), null);
                             failure = account.WithLimits(broken);
                             throw failure;
                         }
@@ -122,7 +123,7 @@ internal sealed partial class CompletionRelay(
 
                     // 5. Settle: durable before the client sees the end.
                     usage ??= Estimate(account, text);
-                    lease.Succeeded();
+                    attempt.Succeeded();
                     await account.SettleAsync(model, deployment.Id, usage, "ok").ConfigureAwait(false);
                     plan.Confirm(model, deployment, ex => LogPinFailed(logger, ex));
                     finished = true;
@@ -223,7 +224,7 @@ internal sealed partial class CompletionRelay(
                 // Counted on the deployment it ranked first while the session answers: requests ranked
                 // meanwhile see it, so a burst of new sessions spreads out instead of all pinning the
                 // one deployment that looked idle before any of them was counted.
-                using (balancer.Acquire(order[0]))
+                using (balancer.Begin(order[0]))
                 {
                     pinned = await PinAsync(session, models[0].Name, order, request.RequestId, cancellationToken).ConfigureAwait(false);
                 }

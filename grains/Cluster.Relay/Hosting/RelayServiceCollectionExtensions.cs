@@ -11,7 +11,7 @@ public static class RelayServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the request path a front-end runs: providers, routing, accounting (limits, the
-    /// ledger and its spool), tokenizers and the local copies of the catalogue and access directory.
+    /// ledger and its spool), tokenizers and the local copies of the catalog and access directory.
     /// </summary>
     public static IServiceCollection AddRelay(this IServiceCollection services)
     {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Cluster.Grains.Models;
+using Cluster.Relay.Routing.Strategies;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -12,11 +13,11 @@ namespace Cluster.Relay.Routing;
 /// so no grain call is added to a request. Deployments whose circuit is open are left out; a
 /// half-open one is offered, first, to the one request that won the probe.
 /// </summary>
-internal sealed partial class DeploymentBalancer : IDisposable
+internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
 {
     private static readonly TimeSpan KeepReporting = TimeSpan.FromSeconds(30);
     private readonly ConcurrentDictionary<string, DeploymentLoad> _loads = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, RoundRobinCounter> _roundRobin = new(StringComparer.Ordinal);
+    private readonly RoutingStrategies _strategies = new();
     private readonly IGrainFactory _grains;
     private readonly RoutingOptions _options;
     private readonly TimeProvider _time;
@@ -77,70 +78,26 @@ internal sealed partial class DeploymentBalancer : IDisposable
         return soonest is { } until && until > now ? until - now : null;
     }
 
-    /// <summary>Counts a request against a deployment until the lease is disposed; the lease records the outcome.</summary>
-    public Lease Acquire(DeploymentDefinition deployment)
+    /// <summary>Counts a request against a deployment until the attempt is disposed; the attempt records the outcome.</summary>
+    public DeploymentAttempt Begin(DeploymentDefinition deployment)
     {
         var load = LoadOf(deployment);
         Interlocked.Increment(ref load.InFlight);
         load.LastActive = _time.GetTimestamp();
-        return new Lease(this, load);
+        return new DeploymentAttempt(this, load);
     }
 
     public DeploymentStatus StatusOf(DeploymentDefinition deployment) => LoadOf(deployment).Status;
 
-    private IReadOnlyList<DeploymentDefinition> Ranked(ModelDefinition model, DeploymentDefinition[] deployments)
-    {
-        if (deployments.Length <= 1)
-        {
-            return deployments;
-        }
+    private IReadOnlyList<DeploymentDefinition> Ranked(ModelDefinition model, DeploymentDefinition[] deployments) =>
+        deployments.Length <= 1 ? deployments : _strategies.For(model).Order(model, deployments, this);
 
-        switch (model.Routing)
-        {
-            case "round-robin":
-            {
-                var counter = _roundRobin.GetOrAdd(model.Name, _ => new RoundRobinCounter());
-                var start = (int)((uint)Interlocked.Increment(ref counter.Value) % deployments.Length);
-                return [.. deployments[start..], .. deployments[..start]];
-            }
+    int IDeploymentLoads.ClusterInFlight(DeploymentDefinition deployment) => LoadOf(deployment).ClusterInFlight;
 
-            case "weighted":
-            {
-                var total = deployments.Sum(d => Math.Max(d.Weight, 0));
-                var pick = total == 0 ? 0 : Random.Shared.Next(total);
-                var first = 0;
-                for (var i = 0; i < deployments.Length; i++)
-                {
-                    pick -= Math.Max(deployments[i].Weight, 0);
-                    if (pick < 0)
-                    {
-                        first = i;
-                        break;
-                    }
-                }
-
-                return [deployments[first], .. deployments.Where((_, i) => i != first).OrderByDescending(d => d.Weight)];
-            }
-
-            case "latency":
-                // Unmeasured deployments (0 ms) come first, so every one gets measured.
-                return Shuffled(deployments).OrderBy(d => LoadOf(d).FirstTokenMs).ToArray();
-
-            default:
-                // Least in flight across the cluster per unit of weight; ties broken at random.
-                return Shuffled(deployments).OrderBy(d => (LoadOf(d).ClusterInFlight + 1.0) / Math.Max(d.Weight, 1)).ToArray();
-        }
-    }
+    double IDeploymentLoads.FirstTokenMs(DeploymentDefinition deployment) => LoadOf(deployment).FirstTokenMs;
 
     private DeploymentLoad LoadOf(DeploymentDefinition deployment) =>
         _loads.GetOrAdd(deployment.Id, static (_, d) => new DeploymentLoad(d.BaseUrl), deployment);
-
-    private static DeploymentDefinition[] Shuffled(DeploymentDefinition[] deployments)
-    {
-        var copy = (DeploymentDefinition[])deployments.Clone();
-        Random.Shared.Shuffle(copy);
-        return copy;
-    }
 
     private async Task SyncAsync()
     {
@@ -257,13 +214,8 @@ internal sealed partial class DeploymentBalancer : IDisposable
         }
     }
 
-    internal sealed class RoundRobinCounter
-    {
-        public int Value;
-    }
-
-    /// <summary>One request's claim on a deployment; records how the attempt went.</summary>
-    internal sealed class Lease(DeploymentBalancer balancer, DeploymentLoad load) : IDisposable
+    /// <summary>One attempt of a request on a deployment: counted in flight while it lasts; records how it went.</summary>
+    internal sealed class DeploymentAttempt(DeploymentBalancer balancer, DeploymentLoad load) : IDisposable
     {
         private int _disposed;
 

@@ -73,7 +73,7 @@ public sealed class AzuriteClusterFixture : IAsyncLifetime
 
 /// <summary>
 /// The deployment shape of a real cluster: silos and front-end in separate hosts, joined through
-/// Azure Table membership, with the catalogue in Azure Table grain storage.
+/// Azure Table membership, with the catalog in Azure Table grain storage.
 /// </summary>
 [Collection(AzuriteClusterCollection.Name)]
 public sealed class AzuriteClusterTests(AzuriteClusterFixture fixture, ITestOutputHelper output)
@@ -196,7 +196,7 @@ public sealed class AzuriteClusterTests(AzuriteClusterFixture fixture, ITestOutp
         }
 
         // Usable at once, whichever silo serves it: the api spreads a model over its shards, and so
-        // over both silos, whose copies of the catalogue may not have seen the change yet.
+        // over both silos, whose copies of the catalog may not have seen the change yet.
         for (var i = 0; i < 8; i++)
         {
             using var served = await Http.PostAsync("/v1/chat/completions", Json(new { model = name, messages = new[] { new { role = "user", content = $"new {i}" } } }));
@@ -216,7 +216,7 @@ public sealed class AzuriteClusterTests(AzuriteClusterFixture fixture, ITestOutp
         var replacement = await fixture.Cluster.RestartSiloAsync(index, stopped);
         Assert.NotEqual(hostAddress, replacement.Address);
 
-        // A front-end that never saw the catalogue: what it lists comes from the registry as
+        // A front-end that never saw the catalog: what it lists comes from the registry as
         // reloaded from storage, not from any cache. The file configures only echo.
         await using (var fresh = await GatewayHost.StartAsync(AzuriteClusterFixture.Config, fixture.Cluster.ClientArgs))
         using (var freshHttp = new HttpClient { BaseAddress = new Uri(fresh.BaseUrl), Timeout = TimeSpan.FromSeconds(30) })

@@ -20,7 +20,7 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
     private const string Model = "steady";
 
     [Fact]
-    public async Task KillSilo_UnderSteadyLoad_UnsentRequestsSucceedAndErrorsStopAfterRecovery()
+    public async Task KillSilo_UnderSteadyLoad_NoRequestFailsAndNoneRunsTwice()
     {
         await using var upstream = await FakeUpstream.StartAsync("steady-backend");
         upstream.Delay = TimeSpan.FromMilliseconds(50);
@@ -60,16 +60,9 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
 
         Assert.All(results.Where(r => r.Ended < killedAt), r => Assert.True(r.Ok, $"before the kill: {r.Status} {r.Body}"));
 
-        // A request the backend never saw was retried on the survivor; a failed one had reached it,
-        // and failed as 503 with Retry-After, never 500. Requests with no answer at all (the client's
-        // 8 s timeout) are the known hang of calls pending on the dead silo: reported above, asserted
-        // by the skipped KillSilo_RequestsInFlightOnIt_AnsweredWithinTenSeconds.
-        Assert.All(failed.Except(hung), r =>
-        {
-            Assert.Equal(503, r.Status);
-            Assert.NotNull(r.RetryAfter);
-            Assert.True(received.ContainsKey(r.Marker), $"{r.Marker} failed ({r.Body}) but never reached the backend: it should have been retried on the survivor");
-        });
+        // No response passes through a silo, and the grain calls a request makes are resent until the
+        // dead silo's grains have moved: the kill costs no request at all.
+        Assert.Empty(failed);
 
         // Nothing ran twice on the backend: a request that may have reached it is not sent again.
         Assert.DoesNotContain(received, r => r.Value > 1);
@@ -81,25 +74,24 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Requests in flight on a silo that dies are answered (503, or 200 where a survivor served
-    /// them) within seconds: the front-end receives completions as long-polled streams, so a call
-    /// pending on a dead silo times out within the short response timeout instead of hanging.
+    /// Requests in flight when a silo dies are served: their bytes never pass through a silo, and
+    /// their ledger records reach a survivor (or the spool) within the durable wait.
     /// </summary>
     [Fact]
-    public async Task KillSilo_RequestsInFlightOnIt_AnsweredWithinTenSeconds()
+    public async Task KillSilo_RequestsInFlight_AllServed()
     {
         await using var upstream = await FakeUpstream.StartAsync("slow-backend");
         upstream.Delay = TimeSpan.FromSeconds(2);
         await using var cluster = await StartClusterAsync(upstream);
         await using var api = await GatewayHost.StartAsync(Config(upstream), cluster.ClientArgs);
-        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
+        using var slow = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(30) };
 
-        // Sixteen at once: the model's shards spread them over both silos.
+        // Sixteen at once, all at the backend when the silo dies.
         var calls = Enumerable.Range(0, 16).Select(async _ =>
         {
             try
             {
-                return (await PostAsync(http, api.BaseUrl, stream: false)).Status;
+                return (await PostAsync(slow, api.BaseUrl, stream: false)).Status;
             }
             catch (TaskCanceledException)
             {
@@ -110,8 +102,8 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
         await cluster.StopSiloAsync(0, graceful: false);
         var statuses = await Task.WhenAll(calls);
 
-        output.WriteLine("in flight when their silo died: " + string.Join(" ", statuses));
-        Assert.All(statuses, s => Assert.True(s is 200 or 503, $"{s}: -1 is no answer within 10 s"));
+        output.WriteLine("in flight when a silo died: " + string.Join(" ", statuses));
+        Assert.All(statuses, s => Assert.Equal(200, s));
     }
 
     [Fact]

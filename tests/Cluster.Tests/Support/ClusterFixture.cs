@@ -7,7 +7,7 @@ namespace Cluster.Tests.Support;
 
 /// <summary>
 /// An in-process Orleans cluster of two silos hosting the completion grains, with memory grain
-/// storage, shared by the grain tests of the <c>cluster</c> collection. The well-known catalogue
+/// storage, shared by the grain tests of the <c>cluster</c> collection. The well-known catalog
 /// is seeded once with <see cref="EchoModel"/> and <see cref="UnreachableModel"/> before any
 /// silo reads it; tests that change a registry use a registry grain of their own.
 /// </summary>

@@ -1,0 +1,11 @@
+namespace Cluster.Relay.Routing.Strategies;
+
+/// <summary>What the balancer knows of each deployment, as the strategies read it.</summary>
+internal interface IDeploymentLoads
+{
+    /// <summary>Requests in flight on the deployment across the cluster (others' at the last sync plus this front-end's now).</summary>
+    int ClusterInFlight(DeploymentDefinition deployment);
+
+    /// <summary>Moving average of time to first token, in milliseconds; 0 until measured.</summary>
+    double FirstTokenMs(DeploymentDefinition deployment);
+}

@@ -9,6 +9,8 @@ using Cluster.Api.Server;
 using Cluster.Api.Telemetry;
 using Cluster.Api.Usage;
 using Cluster.Hosting;
+using Cluster.Hosting.Drain;
+using Cluster.Hosting.Telemetry;
 using Cluster.Relay.Hosting;
 using OpenTelemetry.Metrics;
 
@@ -26,6 +28,8 @@ public static class GatewayApp
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.AddClusterConfiguration(args);
         builder.AddClusterMember(allowClient: true);
+        builder.AddClusterDrain();
+        builder.AddClusterTracing("completion-cluster-api", allowClient: true);
 
         var server = builder.Configuration.GetSection(ServerOptions.SectionName).Get<ServerOptions>() ?? new ServerOptions();
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A local cluster on this machine, all on 127.0.0.1:
 #   Azurite (Azure Table storage for membership and grain state, data in deploy/local/.azurite/),
-#   2 silos (silo ports 11111/11112, gateways 30000/30001),
+#   2 silos (silo ports 11111/11112, gateways 30000/30001, HTTP health/metrics 8081/8082),
 #   1 api as a pure Orleans client on http://127.0.0.1:${PORT:-8080}.
 # Ctrl-C stops them all. Logs: deploy/local/.azurite/logs/{build,silo1,silo2,api}.log.
 #
@@ -39,7 +39,7 @@ unset CLUSTER_CONFIG # the processes get the file as --config, as an absolute pa
 
 port=${PORT:-8080}
 [[ $port =~ ^[0-9]+$ ]] || die "PORT must be a number, not '$port'"
-readonly HOST=127.0.0.1 SILO_PORTS=(11111 11112) GATEWAY_PORTS=(30000 30001)
+readonly HOST=127.0.0.1 SILO_PORTS=(11111 11112) GATEWAY_PORTS=(30000 30001) SILO_HTTP_PORTS=(8081 8082)
 readonly READY_TIMEOUT_S=90
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -62,7 +62,7 @@ any_alive() {
   return 1
 }
 
-for p in "$port" "${SILO_PORTS[@]}" "${GATEWAY_PORTS[@]}"; do
+for p in "$port" "${SILO_PORTS[@]}" "${GATEWAY_PORTS[@]}" "${SILO_HTTP_PORTS[@]}"; do
   port_open "$p" && die "port $p on $HOST is already in use (another run.sh, silo or api?)"
 done
 
@@ -149,7 +149,7 @@ common=(--Clustering:Provider=AzureTable --Storage:Provider=AzureTable)
 echo "Starting 2 silos and the api${config:+ (config $config)}"
 for i in 0 1; do
   spawn "silo$((i + 1))" "$silo_dir" dotnet Cluster.Silo.dll "${common[@]}" \
-    "--Cluster:SiloPort=${SILO_PORTS[i]}" "--Cluster:GatewayPort=${GATEWAY_PORTS[i]}"
+    "--Cluster:SiloPort=${SILO_PORTS[i]}" "--Cluster:GatewayPort=${GATEWAY_PORTS[i]}" --urls "http://$HOST:${SILO_HTTP_PORTS[i]}"
 done
 # The admin key (admin API and console): CLUSTER_ADMIN_KEY, else the config's Auth:AdminKey, else
 # one generated now. It reaches the api as an env: reference, never on its command line.

@@ -202,6 +202,11 @@ public sealed class ClusterConfigurationValidator : IValidateOptions<CatalogOpti
                 errors.Add($"Cluster:RetryWindowSeconds: '{window}' must be a whole number of seconds between 1 and 600.");
             }
 
+            if (host.DrainTimeoutSeconds is < 1 or > 3600)
+            {
+                errors.Add($"Cluster:DrainTimeoutSeconds: {host.DrainTimeoutSeconds} is not between 1 and 3600.");
+            }
+
             if (!System.Net.IPAddress.TryParse(host.AdvertisedAddress, out _))
             {
                 errors.Add($"Cluster:AdvertisedAddress: '{host.AdvertisedAddress}' is not an IP address.");

@@ -26,5 +26,21 @@ public sealed class ClusterHostOptions
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
 
+    /// <summary>
+    /// How long a process may take to stop after SIGTERM: readiness turns 503 at once, then
+    /// requests in flight (streams included) finish, a silo deactivates its grains and leaves the
+    /// membership; whatever is left when this runs out is cut. Sets the host's shutdown timeout.
+    /// </summary>
+    public int DrainTimeoutSeconds { get; set; } = DefaultDrainTimeoutSeconds;
+
+    public const int DefaultDrainTimeoutSeconds = 30;
+
+    /// <summary>
+    /// For a silo in Kubernetes: Orleans' Kubernetes hosting takes the silo's name from the pod
+    /// (<c>POD_NAME</c>, <c>POD_NAMESPACE</c>, <c>POD_IP</c>), and silos whose pods are gone are
+    /// declared dead in the membership at once. Needs the RBAC of <c>deploy/k8s</c>. Off elsewhere.
+    /// </summary>
+    public bool Kubernetes { get; set; }
+
     public bool IsClient => string.Equals(Mode, "Client", StringComparison.OrdinalIgnoreCase);
 }

@@ -29,7 +29,7 @@ public sealed class GatewayHost : IAsyncDisposable
     /// <summary>Starts a gateway on <paramref name="config"/> (any object serialisable to the configuration JSON).</summary>
     public static Task<GatewayHost> StartAsync(object config, params string[] extraArgs) => StartAsync(config, null, extraArgs);
 
-    /// <summary>As above, with a hook on the host builder (to capture logs, say) before the app is built.</summary>
+    /// <summary>As <see cref="StartAsync(object, string[])"/>, with <paramref name="configure"/> applied to the builder (e.g. a test's telemetry exporter).</summary>
     public static async Task<GatewayHost> StartAsync(object config, Action<WebApplicationBuilder>? configure, params string[] extraArgs)
     {
         var file = Path.Combine(Path.GetTempPath(), $"cluster-test-{Guid.NewGuid():N}.json");

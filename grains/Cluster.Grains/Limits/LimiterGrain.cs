@@ -37,6 +37,9 @@ internal sealed class LimiterGrain(
     private static readonly TimeSpan LapsedMemory = TimeSpan.FromHours(1);
     private DateTimeOffset? _recoveringUntil;
     private DateTimeOffset? _countUnknownUntil;
+
+    /// <summary>Requests settled or released since a recovery: a claim sent before their end must not count them again.</summary>
+    private readonly HashSet<string> _endedSinceRecovery = new(StringComparer.Ordinal);
     private static readonly TimeSpan ConcurrencyRetry = TimeSpan.FromSeconds(1);
     private LimiterGrainState _live = new();
     private bool _dirty;
@@ -188,6 +191,7 @@ internal sealed class LimiterGrain(
     {
         var now = time.GetUtcNow();
         RollPeriods(now);
+        NoteEnded(requestId, now);
         if (_live.Leases.Remove(requestId, out var lease))
         {
             var delta = usage.TotalTokens - lease.ReservedTokens;
@@ -210,6 +214,7 @@ internal sealed class LimiterGrain(
     public Task ReleaseAsync(string requestId)
     {
         var now = time.GetUtcNow();
+        NoteEnded(requestId, now);
         if (_live.Leases.Remove(requestId, out var lease))
         {
             // Nothing reached a backend: give back the request and its tokens.
@@ -247,17 +252,29 @@ internal sealed class LimiterGrain(
             {
                 lease.ExpiresAtMs = expires;
             }
-            else if (_recoveringUntil is not null || _countUnknownUntil is { } until && now < until)
+            else if ((_recoveringUntil is not null || _countUnknownUntil is { } until && now < until)
+                && !_live.Lapsed.ContainsKey(id) && !_endedSinceRecovery.Contains(id))
             {
-                if (!_live.Lapsed.ContainsKey(id))
-                {
-                    Count(claim.Admission, claim.AdmittedSecond, now);
-                }
+                // Admitted after the last write: count it again, with a short lease the claims renew.
+                Count(claim.Admission, claim.AdmittedSecond, now);
+                _live.Leases[id].ExpiresAtMs = (now + RestoredLeaseLifetime).ToUnixTimeMilliseconds();
             }
         }
 
         _dirty = true;
         return Task.CompletedTask;
+    }
+
+    private void NoteEnded(string requestId, DateTimeOffset now)
+    {
+        if (_countUnknownUntil is { } until && now < until)
+        {
+            _endedSinceRecovery.Add(requestId);
+        }
+        else if (_endedSinceRecovery.Count > 0)
+        {
+            _endedSinceRecovery.Clear();
+        }
     }
 
     public Task<LimiterState> GetStateAsync()

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using Cluster.Relay.Cluster;
+using Cluster.Relay.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -74,6 +75,7 @@ internal sealed partial class CompletionRelay(
                 var begun = Time.GetTimestamp();
                 var call = new UpstreamCall(model, deployment, request);
                 var provider = providers.For(deployment);
+                using var span = GenAiSpans.StartRequest(OperationOf(request.Kind), request.RequestedModel, ProviderOf(deployment), request.SessionId);
                 var upstream = (request.Stream ? provider.StreamAsync(call, stage.Token) : Unary(provider, call, stage.Token)).GetAsyncEnumerator(stage.Token);
                 await using (upstream.ConfigureAwait(false))
                 {
@@ -81,6 +83,7 @@ internal sealed partial class CompletionRelay(
                     if (step.Failure is { } refused)
                     {
                         LogAttemptFailed(logger, request.RequestId, deployment.Id, refused.Code, refused.Message);
+                        span.SetError(refused.Code.ToString(), refused.Message);
                         if (!IsRetryable(refused))
                         {
                             // The backend's own 4xx: the caller's problem, passed through as it is.
@@ -115,6 +118,7 @@ internal sealed partial class CompletionRelay(
                         {
                             // The client has part of this answer: too late to move it; it ends with the error.
                             LogAttemptFailed(logger, request.RequestId, deployment.Id, broken.Code, broken.Message);
+                            span.SetError(broken.Code.ToString(), broken.Message);
                             attempt.Failed(deployment.Id, broken.Code.ToString(), null);
                             failure = account.WithLimits(broken);
                             throw failure;
@@ -123,6 +127,7 @@ internal sealed partial class CompletionRelay(
 
                     // 5. Settle: durable before the client sees the end.
                     usage ??= Estimate(account, text);
+                    span.SetResponse(call.UpstreamModel, null, usage.PromptTokens, usage.CompletionTokens);
                     attempt.Succeeded();
                     await account.SettleAsync(model, deployment.Id, usage, "ok").ConfigureAwait(false);
                     plan.Confirm(model, deployment, ex => LogPinFailed(logger, ex));
@@ -305,6 +310,21 @@ internal sealed partial class CompletionRelay(
 
         return final;
     }
+
+    private static string OperationOf(EndpointKind kind) => kind switch
+    {
+        EndpointKind.ChatCompletions => "chat",
+        EndpointKind.Completions => "text_completion",
+        _ => "embeddings",
+    };
+
+    /// <summary>The backend's kind as the GenAI conventions name providers.</summary>
+    private static string ProviderOf(DeploymentDefinition deployment) => deployment.Provider switch
+    {
+        "azure-openai" => "azure.ai.openai",
+        "openai" => "openai",
+        var other => other,
+    };
 
     /// <summary>Responses name the model the client asked for, or the fallback that served it.</summary>
     private static byte[] ClientModelToken(CompletionRequest request, ModelDefinition servedBy) =>

@@ -55,6 +55,15 @@ public sealed class TracingTests : IAsyncLifetime
 
         Assert.True(server!.TraceId == upstream!.TraceId, $"The upstream call is not in the request's trace:{Environment.NewLine}{Describe()}");
         Assert.Contains(_spans.Snapshot(), s => s.TraceId == server.TraceId && s.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal));
+
+        // The relay's GenAI span wraps the upstream call, with what the backend reported.
+        var genAi = _spans.Snapshot().Single(s => s.TraceId == server.TraceId && s.Source.Name == GenAiSpans.SourceName);
+        Assert.Equal("chat traced", genAi.DisplayName);
+        Assert.Equal(ActivityKind.Client, genAi.Kind);
+        Assert.Equal(genAi.SpanId, upstream.ParentSpanId);
+        Assert.Equal("openai", genAi.GetTagItem("gen_ai.provider.name"));
+        Assert.Equal((long)FakeUpstream.PromptTokens, genAi.GetTagItem("gen_ai.usage.input_tokens"));
+        Assert.True(genAi.GetTagItem("gen_ai.usage.output_tokens") is long output && output > 0);
     }
 
     [Fact]

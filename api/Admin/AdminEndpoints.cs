@@ -1,3 +1,4 @@
+using Cluster.Relay.Views;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;

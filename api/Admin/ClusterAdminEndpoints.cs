@@ -1,3 +1,4 @@
+using Cluster.Relay.Views;
 using Cluster.Grains.Models;
 using Cluster.Grains.Routing;
 

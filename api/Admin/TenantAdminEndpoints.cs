@@ -1,3 +1,4 @@
+using Cluster.Relay.Views;
 using System.Text.Json;
 using Cluster.Api.Usage;
 using Cluster.Grains.Access;

@@ -1,3 +1,4 @@
+using Cluster.Relay.Views;
 using System.Collections.Concurrent;
 using Cluster.Grains.Access;
 using Cluster.Grains.Completions;

@@ -1,3 +1,4 @@
+using Cluster.Relay.Views;
 using Cluster.Api.Auth;
 using Cluster.Api.OpenAI;
 using Cluster.Api.Telemetry;
@@ -82,7 +83,7 @@ internal sealed partial class CompletionHandler(
             await using (events)
             {
                 (outcome, usage) = parsed.Stream
-                    ? await StreamAsync(context, request, events)
+                    ? await StreamAsync(context, request, events, started)
                     : await CompleteAsync(context, request, events);
             }
         }
@@ -134,7 +135,7 @@ internal sealed partial class CompletionHandler(
     /// A streamed response. The relay's first event comes once a backend accepted the request, so any
     /// failure before it is still an ordinary error response, not a broken stream.
     /// </summary>
-    private async Task<(string Outcome, TokenUsage? Usage)> StreamAsync(HttpContext context, CompletionRequest request, IAsyncEnumerator<RelayEvent> events)
+    private async Task<(string Outcome, TokenUsage? Usage)> StreamAsync(HttpContext context, CompletionRequest request, IAsyncEnumerator<RelayEvent> events, long started)
     {
         var response = context.Response;
         var aborted = context.RequestAborted;
@@ -144,6 +145,7 @@ internal sealed partial class CompletionHandler(
         }
 
         WriteHeaders(response, request, events.Current);
+        metrics.RecordFirstChunk(request.Kind, request.RequestedModel, time.GetElapsedTime(started), request.Caller.Tenant);
         SseWriter.StartStream(response);
         var writer = response.BodyWriter;
         try

@@ -1,3 +1,4 @@
+using Cluster.Relay.Views;
 using System.Buffers;
 using System.Text.Json;
 using Cluster.Api.Auth;

@@ -12,6 +12,7 @@ internal sealed class GatewayMetrics : IDisposable
 {
     public const string MeterName = "Cluster.Gateway";
     private readonly Meter _meter;
+    private readonly Histogram<double> _firstChunk;
     private readonly Histogram<double> _duration;
     private readonly Histogram<long> _tokens;
 
@@ -20,16 +21,23 @@ internal sealed class GatewayMetrics : IDisposable
         _meter = meters.Create(MeterName);
         _duration = _meter.CreateHistogram<double>("gen_ai.client.operation.duration", unit: "s", description: "Duration of requests through the gateway.");
         _tokens = _meter.CreateHistogram<long>("gen_ai.client.token.usage", unit: "{token}", description: "Tokens used per request.");
+        _firstChunk = _meter.CreateHistogram<double>("gen_ai.client.operation.time_to_first_chunk", unit: "s", description: "Time from a streamed request's arrival to its first chunk from the backend.");
     }
+
+    /// <summary>A streamed request's time to its first chunk (the backend accepted it and sent its first event).</summary>
+    public void RecordFirstChunk(EndpointKind kind, string model, TimeSpan elapsed, string tenant) =>
+        _firstChunk.Record(elapsed.TotalSeconds, new TagList { { "gen_ai.operation.name", OperationOf(kind) }, { "gen_ai.request.model", model }, { "tenant", tenant } });
+
+    private static string OperationOf(EndpointKind kind) => kind switch
+    {
+        EndpointKind.ChatCompletions => "chat",
+        EndpointKind.Completions => "text_completion",
+        _ => "embeddings",
+    };
 
     public void RecordRequest(EndpointKind kind, string model, string outcome, TimeSpan elapsed, TokenUsage? usage, string tenant = "default")
     {
-        var operation = kind switch
-        {
-            EndpointKind.ChatCompletions => "chat",
-            EndpointKind.Completions => "text_completion",
-            _ => "embeddings",
-        };
+        var operation = OperationOf(kind);
         var tags = new TagList
         {
             { "gen_ai.operation.name", operation },

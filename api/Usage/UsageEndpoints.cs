@@ -1,3 +1,4 @@
+using Cluster.Relay.Views;
 using Cluster.Api.Auth;
 using Cluster.Api.OpenAI;
 using Cluster.Grains.Access;

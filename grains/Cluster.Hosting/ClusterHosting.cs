@@ -129,8 +129,8 @@ public static class ClusterHosting
             });
         }
 
-        builder.Services.TryAddSingleton<ModelCatalogView>();
-        builder.Services.TryAddSingleton<Cluster.Grains.Access.AccessView>();
+        builder.Services.TryAddSingleton<Cluster.Relay.Views.ModelCatalogView>();
+        builder.Services.TryAddSingleton<Cluster.Relay.Views.AccessView>();
         builder.Services.AddOptions<Cluster.Relay.Cluster.RelayClusterOptions>().BindConfiguration(Cluster.Relay.Cluster.RelayClusterOptions.SectionName);
     }
 }

@@ -2,7 +2,7 @@ namespace Cluster.Grains.Access;
 
 /// <summary>
 /// Tenants and API keys, one per cluster (key <see cref="Key"/>), persisted. Front-ends read it
-/// through <see cref="AccessView"/>; changes (a revoked key) reach every front-end within about a
+/// through their access view; changes (a revoked key) reach every front-end within about a
 /// second.
 /// </summary>
 [Alias("Cluster.IAccessDirectoryGrain")]

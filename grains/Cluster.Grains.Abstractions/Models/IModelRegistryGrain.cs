@@ -3,7 +3,7 @@ namespace Cluster.Grains.Models;
 /// <summary>
 /// The catalog of models, aliases and deployments, one per cluster (key <see cref="Key"/>),
 /// persisted in grain storage. Front-ends and model grains read it through
-/// <see cref="ModelCatalogView"/>, which caches it and polls <see cref="GetVersionAsync"/>.
+/// the front-ends' catalog view, which caches it and polls <see cref="GetVersionAsync"/>.
 /// </summary>
 [Alias("Cluster.IModelRegistryGrain")]
 public interface IModelRegistryGrain : IGrainWithStringKey

@@ -41,6 +41,17 @@ public sealed partial class DependencyGraphTests
     }
 
     [Fact]
+    public void Abstractions_HoldContractsOnly_NoRuntimeCaches()
+    {
+        var stateful = SourceFiles("grains/Cluster.Grains.Abstractions")
+            .Where(f => Regex.IsMatch(StripComments(File.ReadAllText(f)), @"\block \(|\bVolatile\.|\bInterlocked\.|CreateTimer|\bITimer\b"))
+            .Select(Path.GetFileName)
+            .ToList();
+
+        Assert.Empty(stateful);
+    }
+
+    [Fact]
     public void Relay_ReferencesGrainContractsOnly()
     {
         var project = File.ReadAllText(Path.Combine(RepositoryRoot(), "grains/Cluster.Relay/Cluster.Relay.csproj"));

@@ -182,6 +182,46 @@ public sealed class RoutingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task HangingReplica_NonStreamedRequest_CutByFirstTokenTimeoutAndServedElsewhere()
+    {
+        // A non-streamed request once waited out the 30-minute total timeout on a hung backend: the
+        // first-token timeout now covers the whole answer of a non-streamed request too.
+        await using var set = await ReplicaSet.StartAsync(2, "least-inflight", FastRouting, (i, d) =>
+        {
+            d["FirstTokenTimeoutSeconds"] = 1.0;
+            d["Weight"] = i == 0 ? 100 : 1;
+        });
+        var hanging = set.Replicas[0];
+        hanging.Hang = true;
+        var disconnected = new TaskCompletionSource<DateTimeOffset>(TaskCreationOptions.RunContinuationsAsynchronously);
+        hanging.ClientDisconnected += at => disconnected.TrySetResult(at);
+
+        var started = Stopwatch.StartNew();
+        ChatCompletion completion = await set.Chat().CompleteChatAsync([new UserChatMessage("are you there?")]);
+
+        output.WriteLine($"served by {completion.SystemFingerprint} after {started.Elapsed.TotalMilliseconds:0} ms");
+        Assert.Equal(set.Replicas[1].Name, completion.SystemFingerprint);
+        Assert.Equal(1, hanging.RequestCount);
+        Assert.InRange(started.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4));
+        await disconnected.Task.WaitAsync(TimeSpan.FromSeconds(2));
+    }
+
+    [Fact]
+    public async Task HangingOnlyReplica_NonStreamedRequest_504UpstreamTimeout()
+    {
+        await using var set = await ReplicaSet.StartAsync(1, "least-inflight", FastRouting, (_, d) => d["FirstTokenTimeoutSeconds"] = 1.0);
+        set.Replicas[0].Hang = true;
+
+        var started = Stopwatch.StartNew();
+        using var response = await set.PostChatAsync();
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal("upstream_timeout", body["error"]!["code"]!.GetValue<string>());
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(15), $"answered after {started.Elapsed}");
+    }
+
+    [Fact]
     public async Task IdleReplica_StallsAfterFirstChunk_ClientGetsOneTimeoutErrorEvent()
     {
         await using var set = await ReplicaSet.StartAsync(1, "least-inflight", FastRouting, (_, d) => d["IdleTimeoutSeconds"] = 0.5);

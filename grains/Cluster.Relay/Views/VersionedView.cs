@@ -1,4 +1,4 @@
-namespace Cluster.Grains.Views;
+namespace Cluster.Relay.Views;
 
 /// <summary>
 /// A process-local cache of a small, read-mostly cluster document (the model catalog, the

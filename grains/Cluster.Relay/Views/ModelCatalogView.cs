@@ -1,6 +1,5 @@
-using Cluster.Grains.Views;
 
-namespace Cluster.Grains.Models;
+namespace Cluster.Relay.Views;
 
 /// <summary>
 /// The model catalog as every front-end and silo reads it per request: a local snapshot of the

@@ -1,6 +1,5 @@
-using Cluster.Grains.Views;
 
-namespace Cluster.Grains.Access;
+namespace Cluster.Relay.Views;
 
 /// <summary>Tenants and keys as front-ends read them per request: a local copy of the access directory.</summary>
 public sealed class AccessView

@@ -30,6 +30,10 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
     private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
     private readonly Queue<string> _idOrder = new();
     private readonly List<GrainState<LedgerSegment>> _segments = [];
+
+    /// <summary>Segments sealed before this activation whose request ids are loaded (see <see cref="RecordAsync"/>).</summary>
+    private readonly HashSet<int> _scanned = [];
+    private int _sealedAtActivation;
     private readonly HashSet<int> _dirty = [];
     private GrainState<LedgerHead> _head = new(new LedgerHead());
     private UsageRollup _openBase = new();
@@ -51,6 +55,7 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
             _segments.Add(new GrainState<LedgerSegment>(null!));
         }
 
+        _sealedAtActivation = Math.Max(0, Head.Segments - 1);
         if (Head.Segments > 0)
         {
             var open = await ReadSegmentAsync(Head.Segments - 1);
@@ -79,6 +84,14 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
 
     public Task RecordAsync(UsageRecord record)
     {
+        // A record sent again (its first write landed but the answer was lost with a silo, or it was
+        // replayed from a front-end's spool) may sit in a segment sealed before this activation: it
+        // can only be in one whose newest record is no older than it. Read those once, then decide.
+        if (!_ids.Contains(record.RequestId) && UnscannedSegmentsThatMayHold(record) is { Count: > 0 } unscanned)
+        {
+            return RecordAfterScanAsync(record, unscanned);
+        }
+
         if (!Remember(record.RequestId))
         {
             // Already recorded, or being recorded: wait for the write that covers it.
@@ -105,6 +118,38 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
         _dirty.Add(_segments.Count - 1);
         _rollup = null;
         return CommitAsync();
+    }
+
+    private List<int> UnscannedSegmentsThatMayHold(UsageRecord record)
+    {
+        var found = new List<int>();
+        for (var i = 0; i < _sealedAtActivation; i++)
+        {
+            var newest = i < Head.SegmentMaxMs.Count ? Head.SegmentMaxMs[i] : long.MaxValue;
+            if (newest >= record.TimestampMs && !_scanned.Contains(i))
+            {
+                found.Add(i);
+            }
+        }
+
+        return found;
+    }
+
+    private async Task RecordAfterScanAsync(UsageRecord record, List<int> segments)
+    {
+        foreach (var index in segments)
+        {
+            if (_scanned.Add(index))
+            {
+                var segment = _segments[index].State is null ? await ReadSegmentAsync(index) : _segments[index];
+                foreach (var stored in Records(segment))
+                {
+                    Remember(stored.RequestId);
+                }
+            }
+        }
+
+        await RecordAsync(record);
     }
 
     public async Task<UsageRecord[]> GetRecordsAsync()

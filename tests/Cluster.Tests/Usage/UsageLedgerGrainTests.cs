@@ -28,6 +28,25 @@ public sealed class UsageLedgerGrainTests(FakeTimeClusterFixture fixture)
     }
 
     [Fact]
+    public async Task RecordAsync_RecordSentAgainAfterItsSegmentWasSealedAndThePageMoved_StoredOnce()
+    {
+        // A front-end resends a record whose first write landed (its answer lost with a silo), or
+        // replays it from its spool, after the page has moved and written several more segments.
+        var page = NewPage();
+        var first = Record("req-early", tokens: 5);
+        await page.RecordAsync(first);
+        await Task.WhenAll(Enumerable.Range(0, 3 * 64).Select(i => page.RecordAsync(Record($"req-later-{i}", tokens: 1))));
+        await fixture.Cluster.DeactivateAsync(page.GetGrainId());
+
+        await page.RecordAsync(first);
+        await page.RecordAsync(Record("req-new", tokens: 1));
+
+        var stored = await page.GetRecordsAsync();
+        Assert.Single(stored, r => r.RequestId == "req-early");
+        Assert.Equal(3 * 64 + 2, stored.Length);
+    }
+
+    [Fact]
     public async Task RecordAsync_HundredsConcurrentlyFromBothSilos_AllStoredOnceAndReadBackAfterDeactivation()
     {
         var key = NewPageKey();

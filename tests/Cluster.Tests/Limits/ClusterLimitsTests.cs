@@ -201,11 +201,7 @@ public sealed class ClusterLimitsTests(ClusterLimitsFixture fixture, ITestOutput
         // The tenant's limiter on the silo that will die.
         var doomed = cluster.Silos[1]!.Address;
         var grains = frontEnds[0].Services.GetRequiredService<IGrainFactory>();
-        var limiter = grains.GetGrain<ILimiterGrain>(ILimiterGrain.TenantKey(tenant));
-        RequestContext.Set(IPlacementDirector.PlacementHintKey, doomed);
-        await limiter.GetStateAsync();
-        RequestContext.Clear();
-        Assert.Equal(doomed, await grains.GetGrain<IManagementGrain>(0).GetActivationAddress(limiter));
+        var limiter = await PinTenantLimiterAsync(grains, tenant, doomed);
 
         // Eight callers against a cap of four; the limiter writes its state about once a second.
         using var stop = new CancellationTokenSource();
@@ -270,11 +266,7 @@ public sealed class ClusterLimitsTests(ClusterLimitsFixture fixture, ITestOutput
         await using var first = frontEnds[0];
         await using var second = frontEnds[1];
         var doomed = cluster.Silos[1]!.Address;
-        var grains = frontEnds[0].Services.GetRequiredService<IGrainFactory>();
-        var limiter = grains.GetGrain<ILimiterGrain>(ILimiterGrain.TenantKey(tenant));
-        RequestContext.Set(IPlacementDirector.PlacementHintKey, doomed);
-        await limiter.GetStateAsync();
-        RequestContext.Clear();
+        await PinTenantLimiterAsync(frontEnds[0].Services.GetRequiredService<IGrainFactory>(), tenant, doomed);
 
         // Two callers, so admissions spread over seconds; a sampler keeps what reached the upstream each 100 ms.
         using var stop = new CancellationTokenSource();
@@ -313,6 +305,17 @@ public sealed class ClusterLimitsTests(ClusterLimitsFixture fixture, ITestOutput
 
         // No slot is left held: every lease ends (settled, or lapsed within seconds when unclaimed).
         await WaitUntilAsync(async () => await new AdminApi(fixture.Client, frontEnds[0].BaseUrl, ClusterLimitsFixture.AdminKey).LeasesAsync(tenant) == 0, "every lease to end", TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Activates the tenant's limiter on <paramref name="silo"/> (the one a test will kill).</summary>
+    private static async Task<ILimiterGrain> PinTenantLimiterAsync(IGrainFactory grains, string tenant, SiloAddress silo)
+    {
+        var limiter = grains.GetGrain<ILimiterGrain>(ILimiterGrain.TenantKey(tenant));
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
+        await limiter.GetStateAsync();
+        RequestContext.Clear();
+        Assert.Equal(silo, await grains.GetGrain<IManagementGrain>(0).GetActivationAddress(limiter));
+        return limiter;
     }
 
     private async Task<GatewayResponse[]> BurstAsync(LimitScenario scenario, int count, int? maxTokens = null)

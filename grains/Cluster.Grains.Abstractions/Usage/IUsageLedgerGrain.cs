@@ -9,7 +9,10 @@ namespace Cluster.Grains.Usage;
 [Alias("Cluster.IUsageLedgerGrain")]
 public interface IUsageLedgerGrain : IGrainWithStringKey
 {
-    /// <summary>Records a request and returns once it is durable in storage. A repeated request id is ignored.</summary>
+    /// <summary>
+    /// Records a request and returns once it is durable in storage. A repeated request id is ignored,
+    /// also when it comes back after its segment was sealed and the page moved to another silo.
+    /// </summary>
     [Alias("Record")]
     Task RecordAsync(UsageRecord record);
 

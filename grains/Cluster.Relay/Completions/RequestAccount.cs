@@ -44,7 +44,7 @@ internal sealed class RequestAccount(CompletionRequest request, RelayServices se
         services.Leases.Track(limiter, admissionRequest);
     }
 
-    /// <summary>Takes capacity on a deployment with limits; false when it is full (the caller tries another).</summary>
+    /// <summary>Takes capacity on a deployment with limits; the refusal when it is full (the caller tries another), else null.</summary>
     public async Task<GatewayException?> TryTakeDeploymentAsync(ModelDefinition model, DeploymentDefinition deployment)
     {
         if (deployment.Rpm is null && deployment.Tpm is null && deployment.MaxConcurrency is null)

@@ -28,13 +28,13 @@ public sealed class ClusterChaosTests(ITestOutputHelper output) : IAsyncLifetime
 
     private readonly string _run = Guid.NewGuid().ToString("N")[..10];
     private readonly List<SiloProcess> _silos = [];
-    private readonly List<GatewayHost> _apis = [];
     private readonly List<FakeUpstream> _upstreams = [];
     private readonly GatewayClient _client = new();
     private readonly string _configFile = Path.Combine(Path.GetTempPath(), $"cluster-chaos-{Guid.NewGuid():N}.json");
     private readonly ConcurrentDictionary<string, byte> _completed = new();
     private readonly ConcurrentBag<string> _failures = new();
     private readonly ConcurrentDictionary<int, ConcurrentQueue<string>> _deployments = new();
+    private SiloProcessCluster _processes = null!;
     private int _finishedThenFailed;
     private int _sent;
 
@@ -47,6 +47,7 @@ public sealed class ClusterChaosTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await AzuriteCluster.RequireAzuriteAsync();
+        _processes = new SiloProcessCluster(_configFile, ServiceId);
         for (var i = 0; i < 3; i++)
         {
             var upstream = await FakeUpstream.StartAsync($"chaos-upstream-{i}");
@@ -92,7 +93,7 @@ public sealed class ClusterChaosTests(ITestOutputHelper output) : IAsyncLifetime
             doomed.Kill();
             var atKill = _completed.Count;
             await WaitUntilAsync(() => _completed.Count >= atKill + 150, $"150 responses after silo {i} was killed", TimeSpan.FromSeconds(90));
-            _silos[i] = await SiloProcess.StartAsync(_configFile, doomed.SiloPort, doomed.GatewayPort, SiloArgs(clusterId));
+            _silos[i] = await _processes.StartSiloAsync(clusterId, doomed.SiloPort, doomed.GatewayPort);
             var atRestart = _completed.Count;
             await WaitUntilAsync(() => _completed.Count >= atRestart + 150, $"150 responses after silo {i} came back", TimeSpan.FromSeconds(90));
         }
@@ -201,49 +202,19 @@ public sealed class ClusterChaosTests(ITestOutputHelper output) : IAsyncLifetime
 
     private string SessionId(int session) => $"chaos-session-{_run}-{session}";
 
-    private string[] SiloArgs(string clusterId) =>
-    [
-        "--Clustering:Provider", "AzureTable",
-        "--Storage:Provider", "AzureTable",
-        "--Cluster:ServiceId", ServiceId,
-        "--Cluster:ClusterId", clusterId,
-    ];
+    private async Task StartSiloAsync(string clusterId) => _silos.Add(await _processes.StartSiloAsync(clusterId));
 
-    private async Task StartSiloAsync(string clusterId) =>
-        _silos.Add(await SiloProcess.StartAsync(_configFile, FreePorts.Next(), FreePorts.Next(), SiloArgs(clusterId)));
+    private Task<GatewayHost> StartApiAsync(string clusterId) => _processes.StartApiAsync(clusterId);
 
-    private async Task<GatewayHost> StartApiAsync(string clusterId)
-    {
-        var api = await GatewayHost.StartAsync(JsonNode.Parse(await File.ReadAllTextAsync(_configFile))!,
-            "--Cluster:Mode", "Client",
-            "--Clustering:Provider", "AzureTable",
-            "--Storage:Provider", "AzureTable",
-            "--Cluster:ServiceId", ServiceId,
-            "--Cluster:ClusterId", clusterId);
-        _apis.Add(api);
-        return api;
-    }
-
-    private async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what} ({_completed.Count} completed, {_failures.Count} failed).{Environment.NewLine}{string.Join(Environment.NewLine, _silos.Select(s => $"silo {s.Id}:{Environment.NewLine}{s.Output}"))}");
-            await Task.Delay(50);
-        }
-    }
+    private Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
+        Eventually.UntilAsync(condition, what, timeout ?? TimeSpan.FromSeconds(60), () =>
+            $"{_completed.Count} completed, {_failures.Count} failed.{Environment.NewLine}{_processes.Output}");
 
     public async Task DisposeAsync()
     {
-        foreach (var api in _apis)
+        if (_processes is not null)
         {
-            await api.DisposeAsync();
-        }
-
-        foreach (var silo in _silos)
-        {
-            silo.Dispose();
+            await _processes.DisposeAsync();
         }
 
         foreach (var upstream in _upstreams)

@@ -24,8 +24,7 @@ public sealed class LedgerDurabilityTests(ITestOutputHelper output) : IAsyncLife
     private static readonly TimeSpan Unanswered = TimeSpan.FromSeconds(10);
 
     private readonly string _run = Guid.NewGuid().ToString("N")[..10];
-    private readonly List<SiloProcess> _silos = [];
-    private readonly List<GatewayHost> _apis = [];
+    private SiloProcessCluster _processes = null!;
     private readonly GatewayClient _client = new();
     private readonly string _configFile = Path.Combine(Path.GetTempPath(), $"cluster-test-{Guid.NewGuid():N}.json");
     private FakeUpstream _upstream = null!;
@@ -39,6 +38,7 @@ public sealed class LedgerDurabilityTests(ITestOutputHelper output) : IAsyncLife
     public async Task InitializeAsync()
     {
         await AzuriteCluster.RequireAzuriteAsync();
+        _processes = new SiloProcessCluster(_configFile, ServiceId);
         _upstream = await FakeUpstream.StartAsync("durable-upstream");
         await File.WriteAllTextAsync(_configFile, new JsonObject
         {
@@ -154,52 +154,20 @@ public sealed class LedgerDurabilityTests(ITestOutputHelper output) : IAsyncLife
             : (id, "stream-error");
     }
 
-    private async Task<SiloProcess> StartSiloAsync(string clusterId, int? siloPort = null, int? gatewayPort = null)
-    {
-        var silo = await SiloProcess.StartAsync(_configFile, siloPort ?? FreePorts.Next(), gatewayPort ?? FreePorts.Next(),
-        [
-            "--Clustering:Provider", "AzureTable",
-            "--Storage:Provider", "AzureTable",
-            "--Cluster:ServiceId", ServiceId,
-            "--Cluster:ClusterId", clusterId,
-        ]);
-        _silos.Add(silo);
-        return silo;
-    }
+    private Task<SiloProcess> StartSiloAsync(string clusterId, int? siloPort = null, int? gatewayPort = null) =>
+        _processes.StartSiloAsync(clusterId, siloPort, gatewayPort);
 
-    private async Task<GatewayHost> StartApiAsync(string clusterId)
-    {
-        var api = await GatewayHost.StartAsync(JsonNode.Parse(await File.ReadAllTextAsync(_configFile))!,
-            "--Cluster:Mode", "Client",
-            "--Clustering:Provider", "AzureTable",
-            "--Storage:Provider", "AzureTable",
-            "--Cluster:ServiceId", ServiceId,
-            "--Cluster:ClusterId", clusterId);
-        _apis.Add(api);
-        return api;
-    }
+    private Task<GatewayHost> StartApiAsync(string clusterId) => _processes.StartApiAsync(clusterId);
 
-    private async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.{Environment.NewLine}{string.Join(Environment.NewLine, _silos.Select(s => $"silo {s.Id}:{Environment.NewLine}{s.Output}"))}");
-            await Task.Delay(50);
-        }
-    }
+    private Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
+        Eventually.UntilAsync(condition, what, timeout ?? TimeSpan.FromSeconds(30), () => _processes.Output);
 
     public async Task DisposeAsync()
     {
-        foreach (var api in _apis)
+        // Every front-end, and every child process by its PID, whatever state the test left them in.
+        if (_processes is not null)
         {
-            await api.DisposeAsync();
-        }
-
-        // Every child process, by its PID, whatever state the test left it in.
-        foreach (var silo in _silos)
-        {
-            silo.Dispose();
+            await _processes.DisposeAsync();
         }
 
         if (_upstream is not null)

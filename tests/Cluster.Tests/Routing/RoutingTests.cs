@@ -250,16 +250,21 @@ public sealed class RoutingTests(ITestOutputHelper output)
         Assert.NotEqual(throttled.Name, first.SystemFingerprint);
         Assert.Equal(1, throttled.RequestCount);
         var status = await WaitForAsync(() => set.StatusAsync(0), s => s.State == CircuitState.Open);
+        var seenOpen = DateTimeOffset.UtcNow;
 
-        // One 429 is below the failure threshold: the backend's Retry-After alone takes it out, for that long.
+        // One 429 is below the failure threshold: the backend's Retry-After alone takes it out, for that
+        // long, counted from when the failure was reported (between sending and seeing it open).
         Assert.NotNull(status.CooldownUntil);
-        Assert.InRange(status.CooldownUntil!.Value - sent, TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(4));
-        for (var i = 0; i < 5; i++)
+        Assert.InRange(status.CooldownUntil!.Value, sent + TimeSpan.FromSeconds(2.5), seenOpen + TimeSpan.FromSeconds(3.5));
+        // While it is out, nothing goes to it (up to five requests, all sent well inside the cooldown).
+        var sentWhileOut = 0;
+        for (var i = 0; i < 5 && DateTimeOffset.UtcNow < status.CooldownUntil.Value - TimeSpan.FromSeconds(1); i++, sentWhileOut++)
         {
             ChatCompletion completion = await chat.CompleteChatAsync([new UserChatMessage($"again {i}")]);
             Assert.NotEqual(throttled.Name, completion.SystemFingerprint);
         }
 
+        Assert.True(sentWhileOut > 0, "no request could be sent inside the cooldown");
         Assert.Equal(1, throttled.RequestCount);
     }
 

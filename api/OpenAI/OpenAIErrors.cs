@@ -51,18 +51,16 @@ internal static partial class OpenAIErrors
                 return new GatewayException(GatewayErrorCode.RequestTimeout, "The request body arrived too slowly.");
             case BadHttpRequestException bad:
                 return GatewayException.BadRequest($"The request could not be read: {bad.Message}", null);
-            case SiloUnavailableException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException:
-                LogClusterUnavailable(logger, exception.GetType().Name, exception.Message);
-                return ClusterUnavailable();
-            case OrleansException when exception.Message.Contains("gateway", StringComparison.OrdinalIgnoreCase):
-                LogClusterUnavailable(logger, exception.GetType().Name, exception.Message);
-                return ClusterUnavailable();
             case TimeoutException:
                 LogClusterUnavailable(logger, exception.GetType().Name, exception.Message);
                 return new GatewayException(GatewayErrorCode.ClusterUnavailable, "The cluster did not answer in time; try again.")
                 {
                     RetryAfter = TimeSpan.FromSeconds(1),
                 };
+            case var _ when Cluster.Relay.Cluster.ClusterCalls.IsTransient(exception):
+                // The one classification of the cluster's plumbing failures, shared with the retries.
+                LogClusterUnavailable(logger, exception.GetType().Name, exception.Message);
+                return ClusterUnavailable();
             default:
                 LogUnexpected(logger, exception);
                 return new GatewayException(GatewayErrorCode.Internal, "The gateway failed to process the request.");

@@ -1,3 +1,4 @@
+using Cluster.Relay.Telemetry;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Cluster.Grains.Completions;
@@ -26,18 +27,11 @@ internal sealed class GatewayMetrics : IDisposable
 
     /// <summary>A streamed request's time to its first chunk (the backend accepted it and sent its first event).</summary>
     public void RecordFirstChunk(EndpointKind kind, string model, TimeSpan elapsed, string tenant) =>
-        _firstChunk.Record(elapsed.TotalSeconds, new TagList { { "gen_ai.operation.name", OperationOf(kind) }, { "gen_ai.request.model", model }, { "tenant", tenant } });
-
-    private static string OperationOf(EndpointKind kind) => kind switch
-    {
-        EndpointKind.ChatCompletions => "chat",
-        EndpointKind.Completions => "text_completion",
-        _ => "embeddings",
-    };
+        _firstChunk.Record(elapsed.TotalSeconds, new TagList { { "gen_ai.operation.name", GenAiSpans.OperationName(kind) }, { "gen_ai.request.model", model }, { "tenant", tenant } });
 
     public void RecordRequest(EndpointKind kind, string model, string outcome, TimeSpan elapsed, TokenUsage? usage, string tenant = "default")
     {
-        var operation = OperationOf(kind);
+        var operation = GenAiSpans.OperationName(kind);
         var tags = new TagList
         {
             { "gen_ai.operation.name", operation },

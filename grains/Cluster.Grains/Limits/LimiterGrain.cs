@@ -156,14 +156,13 @@ internal sealed class LimiterGrain(
                 string.Create(CultureInfo.InvariantCulture, $"You exceeded your monthly budget of ${budget} (${_live.SpendThisMonth:0.######} spent this month)."), UntilNextMonth(now));
         }
 
-        Count(request, second, now);
+        Count(request, scopes, second, now + LeaseLifetime);
         return new Admission(true, Status(request, now), null, null, null);
     }
 
-    /// <summary>Counts an admitted request: in its second's windows, in flight, and its reservation as pending.</summary>
-    private void Count(AdmissionRequest request, long second, DateTimeOffset now)
+    /// <summary>Counts an admitted request: in its second's windows, in flight, and its reservation as pending, under a lease until <paramref name="expires"/>.</summary>
+    private void Count(AdmissionRequest request, List<(string Name, ScopeLimits Limits)> scopes, long second, DateTimeOffset expires)
     {
-        var scopes = ScopesOf(request);
         var names = new string[scopes.Count];
         for (var i = 0; i < scopes.Count; i++)
         {
@@ -180,7 +179,7 @@ internal sealed class LimiterGrain(
             Second = second,
             ReservedTokens = request.ReservedTokens,
             ReservedCost = request.ReservedCostUsd,
-            ExpiresAtMs = (now + LeaseLifetime).ToUnixTimeMilliseconds(),
+            ExpiresAtMs = expires.ToUnixTimeMilliseconds(),
         };
         _live.PendingTokens += request.ReservedTokens;
         _live.PendingCost += request.ReservedCostUsd;
@@ -256,8 +255,7 @@ internal sealed class LimiterGrain(
                 && !_live.Lapsed.ContainsKey(id) && !_endedSinceRecovery.Contains(id))
             {
                 // Admitted after the last write: count it again, with a short lease the claims renew.
-                Count(claim.Admission, claim.AdmittedSecond, now);
-                _live.Leases[id].ExpiresAtMs = (now + RestoredLeaseLifetime).ToUnixTimeMilliseconds();
+                Count(claim.Admission, ScopesOf(claim.Admission), claim.AdmittedSecond, now + RestoredLeaseLifetime);
             }
         }
 

@@ -55,6 +55,10 @@ internal sealed partial class CompletionRelay(
 
         var failures = new AttemptFailures();
         var text = new StringBuilder();
+
+        // The backend is asked for usage on every stream; unless the client asked too, that usage
+        // chunk and the "usage": null of the other chunks are not the client's to see.
+        var gatewayAskedForUsage = request.Stream && request.StreamUsage != StreamUsageOption.Included;
         (ModelDefinition Model, DeploymentDefinition Deployment)? reached = null;
         GatewayException? failure = null;
         var finished = false;
@@ -75,7 +79,7 @@ internal sealed partial class CompletionRelay(
                 var begun = Time.GetTimestamp();
                 var call = new UpstreamCall(model, deployment, request);
                 var provider = providers.For(deployment);
-                using var span = GenAiSpans.StartRequest(OperationOf(request.Kind), request.RequestedModel, ProviderOf(deployment), request.SessionId);
+                using var span = GenAiSpans.StartRequest(GenAiSpans.OperationName(request.Kind), request.RequestedModel, ProviderOf(deployment), request.SessionId);
                 var upstream = (request.Stream ? provider.StreamAsync(call, stage.Token) : Unary(provider, call, stage.Token)).GetAsyncEnumerator(stage.Token);
                 await using (upstream.ConfigureAwait(false))
                 {
@@ -91,7 +95,7 @@ internal sealed partial class CompletionRelay(
                             throw failure;
                         }
 
-                        attempt.Failed(deployment.Id, refused.Code.ToString(), refused.Code == GatewayErrorCode.RateLimited ? refused.RetryAfter ?? TimeSpan.FromSeconds(1) : null);
+                        attempt.Failed(refused.Code.ToString(), refused.Code == GatewayErrorCode.RateLimited ? refused.RetryAfter ?? TimeSpan.FromSeconds(1) : null);
                         failures.Add(refused);
                         await account.LeaveDeploymentAsync().ConfigureAwait(false);
                         continue;
@@ -105,10 +109,9 @@ internal sealed partial class CompletionRelay(
                     while (step.HasData)
                     {
                         stage.CancelAfter(deployment.Timeouts.Idle);
-                        var rewritten = ResponseRewriter.Rewrite(upstream.Current, modelToken, out var facts, text, dropNullUsage: request.Stream && request.StreamUsage != StreamUsageOption.Included);
+                        var rewritten = ResponseRewriter.Rewrite(upstream.Current, modelToken, out var facts, text, dropNullUsage: gatewayAskedForUsage);
                         usage = facts.Usage ?? usage;
-                        var gatewaysUsageChunk = request.Stream && facts.Usage is not null && !facts.HasChoices && request.StreamUsage != StreamUsageOption.Included;
-                        if (!gatewaysUsageChunk)
+                        if (!(gatewayAskedForUsage && facts.Usage is not null && !facts.HasChoices))
                         {
                             yield return RelayEvent.Chunk(rewritten);
                         }
@@ -119,7 +122,7 @@ internal sealed partial class CompletionRelay(
                             // The client has part of this answer: too late to move it; it ends with the error.
                             LogAttemptFailed(logger, request.RequestId, deployment.Id, broken.Code, broken.Message);
                             span.SetError(broken.Code.ToString(), broken.Message);
-                            attempt.Failed(deployment.Id, broken.Code.ToString(), null);
+                            attempt.Failed(broken.Code.ToString(), null);
                             failure = account.WithLimits(broken);
                             throw failure;
                         }
@@ -310,13 +313,6 @@ internal sealed partial class CompletionRelay(
 
         return final;
     }
-
-    private static string OperationOf(EndpointKind kind) => kind switch
-    {
-        EndpointKind.ChatCompletions => "chat",
-        EndpointKind.Completions => "text_completion",
-        _ => "embeddings",
-    };
 
     /// <summary>The backend's kind as the GenAI conventions name providers.</summary>
     private static string ProviderOf(DeploymentDefinition deployment) => deployment.Provider switch

@@ -9,7 +9,7 @@ namespace Cluster.Relay.Routing;
 /// <summary>
 /// Orders a model's deployments for one request by the model's routing strategy. It routes on the
 /// cluster's view of each deployment, learned from the deployments' status grains about once a
-/// second (circuit state, in-flight requests on every silo) plus this silo's exact counts since;
+/// second (circuit state, in-flight requests on every front-end) plus this front-end's exact counts since;
 /// so no grain call is added to a request. Deployments whose circuit is open are left out; a
 /// half-open one is offered, first, to the one request that won the probe.
 /// </summary>
@@ -256,10 +256,10 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
         }
 
         /// <summary>Counts a failure and tells the deployment's status grain at once, so the circuit can open without waiting for the next sync.</summary>
-        public void Failed(string deploymentId, string reason, TimeSpan? throttledFor)
+        public void Failed(string reason, TimeSpan? throttledFor)
         {
             load.RecordFailure(reason, throttledFor);
-            _ = balancer.ReportAsync(deploymentId, load);
+            _ = balancer.ReportAsync(id, load);
         }
 
         public void Dispose()

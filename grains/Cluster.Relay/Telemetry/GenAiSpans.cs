@@ -16,6 +16,14 @@ public static class GenAiSpans
 
     public static readonly ActivitySource Source = new(SourceName);
 
+    /// <summary><c>gen_ai.operation.name</c> of an endpoint: <c>chat</c>, <c>text_completion</c> or <c>embeddings</c>.</summary>
+    public static string OperationName(EndpointKind kind) => kind switch
+    {
+        EndpointKind.ChatCompletions => "chat",
+        EndpointKind.Completions => "text_completion",
+        _ => "embeddings",
+    };
+
     /// <summary>
     /// Starts the span of one model request, or returns null when nothing listens.
     /// <paramref name="operation"/> is <c>chat</c>, <c>text_completion</c> or <c>embeddings</c>;

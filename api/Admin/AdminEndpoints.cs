@@ -138,7 +138,7 @@ internal static partial class AdminEndpoints
         options.Name = name;
         var snapshot = await catalog.LoadAsync();
         var check = new CatalogOptions { Models = [options] };
-        var errors = new ClusterConfigurationValidator().Validate(null, check);
+        var errors = new CatalogOptionsValidator().Validate(null, check);
         var problems = errors.Failed
             ? errors.Failures!.Where(f => !f.Contains(":Fallbacks:", StringComparison.Ordinal)).ToList()
             : [];

@@ -10,7 +10,7 @@ namespace Cluster.Grains.Sessions;
 /// </summary>
 internal sealed class SessionGrain(IOptions<SessionOptions> options, TimeProvider time) : Grain, ISessionGrain
 {
-    private readonly TimeSpan _ttl = TimeSpan.FromMinutes(options.Value.SessionTtlMinutes);
+    private readonly TimeSpan _ttl = options.Value.SessionTtl;
     private readonly Dictionary<string, string> _pins = new(StringComparer.Ordinal);
     private DateTimeOffset? _lastSeen;
     private long _requests;

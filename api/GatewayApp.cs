@@ -73,6 +73,7 @@ public static class GatewayApp
 
         var app = builder.Build();
         app.UseStatusCodePages(context => OpenAIErrors.WriteStatusAsync(context.HttpContext));
+        app.UseMiddleware<ErrorBoundaryMiddleware>();
         app.UseMiddleware<RequestLimitsMiddleware>();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapPrometheusScrapingEndpoint("/v1/metrics");

@@ -45,66 +45,35 @@ internal static partial class AdminEndpoints
         var expected = SecretReference.Resolve(options.AdminKey);
         var given = CallerAuthenticator.BearerToken(context.Request);
         var failures = context.RequestServices.GetRequiredService<FailedAuthentications>();
-        GatewayException? error = null;
-        try
+
+        // Every refusal is thrown and answered by the error boundary (ErrorBoundaryMiddleware).
+        failures.ThrowIfLockedOut(context);
+        if (expected is null)
         {
-            failures.ThrowIfLockedOut(context);
-        }
-        catch (GatewayException lockedOut)
-        {
-            error = lockedOut;
+            throw new GatewayException(GatewayErrorCode.InvalidApiKey, "The admin API is disabled: set Auth:AdminKey to enable it.");
         }
 
-        if (error is null && expected is null)
+        if (given is null)
         {
-            error = new GatewayException(GatewayErrorCode.InvalidApiKey, "The admin API is disabled: set Auth:AdminKey to enable it.");
+            throw CallerAuthenticator.InvalidKey(missing: true);
         }
-        else if (error is null && given is null)
-        {
-            error = CallerAuthenticator.InvalidKey(missing: true);
-        }
-        else if (error is null && !CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given!)), SHA256.HashData(Encoding.UTF8.GetBytes(expected!))))
+
+        if (!CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(expected))))
         {
             // Compared as hashes of equal length in constant time: the answer's timing says nothing about the key.
             // A valid tenant key is known but not enough (403); anything else is not a key (401), and counts as a failure.
             var access = context.RequestServices.GetRequiredService<AccessView>();
-            if ((await access.GetAsync()).TryFindKey(KeyHash.Of(given!), out _, out _))
+            if ((await access.GetAsync()).TryFindKey(KeyHash.Of(given), out _, out _))
             {
-                error = new GatewayException(GatewayErrorCode.AdminKeyRequired, "This route needs the admin key; a tenant key cannot use it.");
+                throw new GatewayException(GatewayErrorCode.AdminKeyRequired, "This route needs the admin key; a tenant key cannot use it.");
             }
-            else
-            {
-                error = CallerAuthenticator.InvalidKey(missing: false);
-                try
-                {
-                    await failures.RecordFailureAsync(context);
-                }
-                catch (GatewayException lockedOut)
-                {
-                    error = lockedOut;
-                }
-            }
+
+            // Throws the lockout instead once this address has failed too often.
+            await failures.RecordFailureAsync(context);
+            throw CallerAuthenticator.InvalidKey(missing: false);
         }
 
-        if (error is not null)
-        {
-            await OpenAIErrors.WriteAsync(context, error);
-
-            // The error is the whole response. A null result would be written after it as JSON
-            // "null", which throws once the response has started and aborts the connection.
-            return Results.Empty;
-        }
-
-        try
-        {
-            return await next(invocation);
-        }
-        catch (Exception ex) when (!context.Response.HasStarted)
-        {
-            var logger = context.RequestServices.GetRequiredService<ILogger<AuthOptions>>();
-            await OpenAIErrors.WriteAsync(context, OpenAIErrors.From(ex, logger));
-            return Results.Empty;
-        }
+        return await next(invocation);
     }
 
     private static async Task<IResult> ListModelsAsync(ModelCatalogView catalog)

@@ -72,14 +72,7 @@ internal static class UsageEndpoints
     private static async Task ServeAsync(HttpContext context, Func<string, IServiceProvider, Task> handler)
     {
         var services = context.RequestServices;
-        try
-        {
-            var caller = await services.GetRequiredService<CallerAuthenticator>().AuthenticateAsync(context);
-            await handler(caller.Identity.Tenant, services);
-        }
-        catch (Exception ex) when (!context.Response.HasStarted)
-        {
-            await OpenAIErrors.WriteAsync(context, OpenAIErrors.From(ex, services.GetRequiredService<ILogger<UsageQuery>>()));
-        }
+        var caller = await services.GetRequiredService<CallerAuthenticator>().AuthenticateAsync(context);
+        await handler(caller.Identity.Tenant, services);
     }
 }

@@ -2,6 +2,7 @@ using Cluster.Relay.Views;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Cluster.Api.Admin.Responses;
 using Cluster.Api.Auth;
 using Cluster.Api.OpenAI;
 using Cluster.Grains.Access;
@@ -79,7 +80,7 @@ internal static partial class AdminEndpoints
     private static async Task<IResult> ListModelsAsync(ModelCatalogView catalog)
     {
         var snapshot = await catalog.LoadAsync();
-        return Results.Json(new { @object = "list", version = snapshot.Version, data = snapshot.Models.Select(Describe) });
+        return Results.Json(new AdminList<AdminModel>(snapshot.Models.Select(Describe)) { Version = snapshot.Version });
     }
 
     private static async Task<IResult> PutModelAsync(string name, HttpContext context, IGrainFactory grains, ModelCatalogView catalog)
@@ -134,31 +135,26 @@ internal static partial class AdminEndpoints
         }
 
         await catalog.LoadAsync();
-        return Results.Json(new { id = name, @object = "model", deleted = true });
+        return Results.Json(new AdminDeletion(name, "model"));
     }
 
-    private static object Describe(ModelDefinition model) => new
-    {
-        id = model.Name,
-        @object = "model",
-        created = model.Created,
-        owned_by = model.OwnedBy,
-        aliases = model.Aliases,
-        routing = model.Routing,
-        fallbacks = model.Fallbacks,
-        source = model.Source.ToString(),
-        price = new { input_per_mtok = model.Price.InputPerMTok, output_per_mtok = model.Price.OutputPerMTok },
-        deployments = model.Deployments.Select(d => new
-        {
-            id = d.Id,
-            provider = d.Provider,
-            base_url = d.BaseUrl,
-            upstream_model = d.UpstreamModel,
-            weight = d.Weight,
-            rpm = d.Rpm,
-            tpm = d.Tpm,
-            max_concurrency = d.MaxConcurrency,
-            has_api_key = d.ApiKey is not null,
-        }),
-    };
+    private static AdminModel Describe(ModelDefinition model) => new(
+        Id: model.Name,
+        Created: model.Created,
+        OwnedBy: model.OwnedBy,
+        Aliases: model.Aliases,
+        Routing: model.Routing,
+        Fallbacks: model.Fallbacks,
+        Source: model.Source.ToString(),
+        Price: new AdminModelPrice(model.Price.InputPerMTok, model.Price.OutputPerMTok),
+        Deployments: model.Deployments.Select(d => new AdminDeployment(
+            Id: d.Id,
+            Provider: d.Provider,
+            BaseUrl: d.BaseUrl,
+            UpstreamModel: d.UpstreamModel,
+            Weight: d.Weight,
+            Rpm: d.Rpm,
+            Tpm: d.Tpm,
+            MaxConcurrency: d.MaxConcurrency,
+            HasApiKey: d.ApiKey is not null)));
 }

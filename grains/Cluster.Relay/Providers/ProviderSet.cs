@@ -12,9 +12,9 @@ internal sealed class ProviderSet(OpenAIProvider openAI, EchoProvider echo, Loca
 {
     public IModelProvider For(DeploymentDefinition deployment) => deployment.Provider switch
     {
-        "openai" or "azure-openai" => openAI,
-        "echo" => echo,
-        "local-embeddings" => localEmbeddings,
+        ProviderNames.OpenAI or ProviderNames.AzureOpenAI => openAI,
+        ProviderNames.Echo => echo,
+        ProviderNames.LocalEmbeddings => localEmbeddings,
         _ => throw new GatewayException(GatewayErrorCode.Internal, $"Deployment '{deployment.Id}' has an unknown provider."),
     };
 }

@@ -72,6 +72,8 @@ public sealed class UnitRelay : IAsyncDisposable
 
     internal DeploymentBalancer Balancer => _services.GetRequiredService<DeploymentBalancer>();
 
+    internal RelayServices Services => _services.GetRequiredService<RelayServices>();
+
     /// <summary>Every usage record the ledger pages hold.</summary>
     public UsageRecord[] LedgerRecords => [.. Grains.Created<IUsageLedgerGrain>().Values.Cast<InMemoryLedgerGrain>().SelectMany(l => l.Records)];
 

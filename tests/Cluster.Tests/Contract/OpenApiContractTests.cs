@@ -2,6 +2,7 @@ using Xunit.Sdk;
 
 namespace Cluster.Tests.Contract;
 
+[Trait("Category", "Unit")]
 public class OpenApiContractTests
 {
     private const string ChatCompletion = """

@@ -123,6 +123,7 @@ public static class ClusterHosting
                     o.NumMissedProbesLimit = 3;
                 });
                 silo.AddOutgoingGrainCallFilter<GrainCallCounter>();
+                silo.AddIncomingGrainCallFilter<GrainCallCounter>();
                 silo.AddCompletionGrains();
                 silo.AddStartupTask<CatalogSeeder>();
                 silo.AddStartupTask<AccessSeeder>();

@@ -31,6 +31,7 @@ public static class RelayServiceCollectionExtensions
         services.TryAddSingleton<UsageRecorder>();
         services.TryAddSingleton<LedgerSpool>();
         services.TryAddSingleton<LeaseKeeper>();
+        services.TryAddSingleton<LimiterCalls>();
         services.AddHostedService<LedgerSpoolReplayer>();
         services.AddOptions<UsageOptions>().BindConfiguration(UsageOptions.SectionName);
         services.AddOptions<LimitOptions>().BindConfiguration(LimitOptions.SectionName);

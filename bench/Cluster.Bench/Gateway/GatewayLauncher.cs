@@ -107,7 +107,7 @@ internal sealed class GatewayLauncher(
                 $"{name}-silo{i + 1}",
                 "silo",
                 layout.SiloDll,
-                [.. shared, $"--Cluster:SiloPort={siloPort}", $"--Cluster:GatewayPort={gatewayPort}"]));
+                [.. shared, $"--Cluster:SiloPort={siloPort}", $"--Cluster:GatewayPort={gatewayPort}", "--urls", Url(FreePort.Next())]));
         }
 
         var port = FreePort.Next();

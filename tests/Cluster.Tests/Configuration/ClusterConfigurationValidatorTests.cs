@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 namespace Cluster.Tests.Configuration;
 
 /// <summary>The start-up check of the whole configuration: every bad key named at once. No cluster.</summary>
+[Trait("Category", "Unit")]
 public sealed class ClusterConfigurationValidatorTests
 {
     [Fact]

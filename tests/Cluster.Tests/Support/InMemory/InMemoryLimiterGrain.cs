@@ -90,30 +90,6 @@ public sealed class InMemoryLimiterGrain(string key) : ILimiterGrain
         return Task.CompletedTask;
     }
 
-    /// <summary>A front-end's batch, step by step in order, as the real limiter applies it.</summary>
-    public async Task<Admission?[]> ApplyAsync(LimiterOp[] ops)
-    {
-        var results = new Admission?[ops.Length];
-        for (var i = 0; i < ops.Length; i++)
-        {
-            var op = ops[i];
-            if (op.Admission is { } admission)
-            {
-                results[i] = await AdmitAsync(admission);
-            }
-            else if (op.Usage is { } usage)
-            {
-                await SettleAsync(op.EndedRequestId!, usage, op.CostUsd);
-            }
-            else
-            {
-                await ReleaseAsync(op.EndedRequestId!);
-            }
-        }
-
-        return results;
-    }
-
     public Task ReleaseAsync(string requestId)
     {
         lock (_gate)

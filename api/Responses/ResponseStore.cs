@@ -1,0 +1,104 @@
+using System.Text.Json.Nodes;
+using Cluster.Grains.Conversations;
+using Cluster.Grains.Errors;
+using Cluster.Grains.Responses;
+using Microsoft.Extensions.Options;
+
+namespace Cluster.Api.Responses;
+
+/// <summary>
+/// The front-end's side of the stored state: rebuilds a turn's context from the response chain or
+/// the conversation, and stores what a turn said. Every read names the caller's tenant, so
+/// another tenant's ids read as absent (404).
+/// </summary>
+internal sealed class ResponseStore(IGrainFactory grains, TimeProvider time, IOptions<ResponsesOptions> options)
+{
+    private readonly ResponsesOptions _options = options.Value;
+
+    public IResponseGrain Response(string id) => grains.GetGrain<IResponseGrain>(id);
+
+    public IConversationGrain Conversation(string id) => grains.GetGrain<IConversationGrain>(id);
+
+    /// <summary>
+    /// The items said before this turn, oldest first, and the chain's root (the session key that
+    /// keeps the chain on one deployment): the inputs and outputs of every response of the chain
+    /// (never their instructions), or the conversation's items.
+    /// </summary>
+    public async Task<(List<JsonObject> Items, string? ChainRoot)> ContextAsync(ResponseRequest request, string tenant)
+    {
+        if (request.ConversationId is { } conversationId)
+        {
+            var items = (ResponseIds.IsWellFormed(conversationId, ResponseIds.Conversation) ? await Conversation(conversationId).GetItemsAsync(tenant) : null)
+                ?? throw new GatewayException(GatewayErrorCode.NotFound, $"Conversation with id '{conversationId}' not found.", "conversation");
+            return ([.. items.Select(i => JsonNode.Parse(i.Json)!.AsObject())], conversationId);
+        }
+
+        if (request.PreviousResponseId is not { } previous)
+        {
+            return ([], null);
+        }
+
+        var turns = new List<StoredResponse>();
+        for (var id = previous; id is not null;)
+        {
+            if (turns.Count >= _options.MaxChainLength)
+            {
+                throw GatewayException.BadRequest(
+                    $"The chain of 'previous_response_id' is longer than {_options.MaxChainLength} responses; continue it in a conversation instead.", "previous_response_id");
+            }
+
+            var stored = (ResponseIds.IsWellFormed(id, ResponseIds.Response) ? await Response(id).GetAsync(tenant) : null) ?? throw new GatewayException(
+                GatewayErrorCode.NotFound,
+                id == previous ? $"Previous response with id '{id}' not found." : $"Response '{id}', earlier in the chain of '{previous}', no longer exists; the context cannot be rebuilt.",
+                "previous_response_id");
+            turns.Add(stored);
+            id = stored.PreviousResponseId;
+        }
+
+        var context = new List<JsonObject>();
+        for (var i = turns.Count - 1; i >= 0; i--)
+        {
+            foreach (var item in JsonNode.Parse(turns[i].InputItemsJson)!.AsArray())
+            {
+                context.Add(item!.AsObject());
+            }
+
+            foreach (var item in JsonNode.Parse(turns[i].ResponseJson)!["output"]!.AsArray())
+            {
+                context.Add(item!.AsObject());
+            }
+        }
+
+        return (context, turns[0].ChainRoot);
+    }
+
+    /// <summary>Stores a finished turn (when <c>store</c> is on) and appends it to its conversation; durable when it returns.</summary>
+    public async Task SaveAsync(ResponseRequest request, string tenant, JsonObject response, string chainRoot, long createdAtMs)
+    {
+        var writes = new List<Task>(2);
+        if (request.Store)
+        {
+            var inputs = new JsonArray([.. request.InputItems.Select(i => (JsonNode)i.DeepClone())]);
+            writes.Add(Response(response["id"]!.GetValue<string>()).StoreAsync(new StoredResponse(
+                tenant,
+                ResponsesJson.Text(response),
+                ResponsesJson.Text(inputs),
+                request.PreviousResponseId,
+                chainRoot,
+                createdAtMs,
+                createdAtMs + (long)_options.Retention.TotalMilliseconds)));
+        }
+
+        if (request.ConversationId is { } conversationId)
+        {
+            var items = request.InputItems.Concat(response["output"]!.AsArray().Select(i => i!.AsObject()))
+                .Select(i => new StoredItem(i["id"]!.GetValue<string>(), ResponsesJson.Text(i)))
+                .ToArray();
+            writes.Add(Conversation(conversationId).AppendAsync(tenant, items));
+        }
+
+        await Task.WhenAll(writes);
+    }
+
+    public long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
+}

@@ -38,7 +38,7 @@ internal static class ConversationEndpoints
             var items = body["items"] is { } given && given.GetValueKind() != JsonValueKind.Null ? Items(given) : [];
             var conversation = new ConversationInfo(tenant, time.GetUtcNow().ToUnixTimeSeconds(), Metadata(body["metadata"]));
             var id = ResponseIds.New(ResponseIds.Conversation);
-            await store.Conversation(id).CreateAsync(conversation, items);
+            await store.CallAsync(() => store.Conversation(id).CreateAsync(conversation, items));
             return Resource(id, conversation);
         });
 
@@ -55,13 +55,13 @@ internal static class ConversationEndpoints
             }
 
             var metadata = Metadata(body["metadata"]);
-            return Resource(id, (Found(id) ? await store.Conversation(id).UpdateAsync(tenant, metadata) : null) ?? throw NotFound(id));
+            return Resource(id, (Found(id) ? await store.CallAsync(() => store.Conversation(id).UpdateAsync(tenant, metadata)) : null) ?? throw NotFound(id));
         });
 
     private static Task DeleteAsync(HttpContext context, string id, StateCalls calls, ResponseStore store) =>
         calls.RunAsync(context, async tenant =>
         {
-            if (!Found(id) || !await store.Conversation(id).DeleteAsync(tenant))
+            if (!Found(id) || !await store.CallAsync(() => store.Conversation(id).DeleteAsync(tenant)))
             {
                 throw NotFound(id);
             }
@@ -78,7 +78,7 @@ internal static class ConversationEndpoints
         {
             var body = await StateCalls.ReadObjectAsync(context);
             var items = Items(body["items"] ?? throw GatewayException.BadRequest("'items' is required.", "items"));
-            if (!Found(id) || !await store.Conversation(id).AppendAsync(tenant, items))
+            if (!Found(id) || !await store.CallAsync(() => store.Conversation(id).AppendAsync(tenant, items)))
             {
                 throw NotFound(id);
             }
@@ -106,7 +106,7 @@ internal static class ConversationEndpoints
         calls.RunAsync(context, async tenant =>
         {
             var grain = store.Conversation(id);
-            switch (Found(id) ? await grain.DeleteItemAsync(tenant, itemId) : null)
+            switch (Found(id) ? await store.CallAsync(() => grain.DeleteItemAsync(tenant, itemId)) : null)
             {
                 case null:
                     throw NotFound(id);
@@ -114,14 +114,14 @@ internal static class ConversationEndpoints
                     throw new GatewayException(GatewayErrorCode.NotFound, $"Item with id '{itemId}' not found in conversation '{id}'.", null);
             }
 
-            return Resource(id, await grain.GetAsync(tenant) ?? throw NotFound(id));
+            return Resource(id, await store.CallAsync(() => grain.GetAsync(tenant)) ?? throw NotFound(id));
         });
 
     private static async Task<StoredItem[]> ItemsAsync(ResponseStore store, string id, string tenant) =>
-        (Found(id) ? await store.Conversation(id).GetItemsAsync(tenant) : null) ?? throw NotFound(id);
+        (Found(id) ? await store.CallAsync(() => store.Conversation(id).GetItemsAsync(tenant)) : null) ?? throw NotFound(id);
 
     private static async Task<ConversationInfo> FindAsync(ResponseStore store, string id, string tenant) =>
-        (Found(id) ? await store.Conversation(id).GetAsync(tenant) : null) ?? throw NotFound(id);
+        (Found(id) ? await store.CallAsync(() => store.Conversation(id).GetAsync(tenant)) : null) ?? throw NotFound(id);
 
     /// <summary>The items of a request, checked like a response's input, each with its id.</summary>
     private static StoredItem[] Items(JsonNode node)

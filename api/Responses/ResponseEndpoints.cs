@@ -26,7 +26,7 @@ internal static class ResponseEndpoints
     private static Task DeleteAsync(HttpContext context, string id, StateCalls calls, ResponseStore store) =>
         calls.RunAsync(context, async tenant =>
         {
-            if (!ResponseIds.IsWellFormed(id, ResponseIds.Response) || !await store.Response(id).DeleteAsync(tenant))
+            if (!ResponseIds.IsWellFormed(id, ResponseIds.Response) || !await store.CallAsync(() => store.Response(id).DeleteAsync(tenant)))
             {
                 throw NotFound(id);
             }
@@ -50,7 +50,7 @@ internal static class ResponseEndpoints
         });
 
     private static async Task<Grains.Responses.StoredResponse> FindAsync(ResponseStore store, string id, string tenant) =>
-        ResponseIds.IsWellFormed(id, ResponseIds.Response) && await store.Response(id).GetAsync(tenant) is { } stored
+        ResponseIds.IsWellFormed(id, ResponseIds.Response) && await store.CallAsync(() => store.Response(id).GetAsync(tenant)) is { } stored
             ? stored
             : throw NotFound(id);
 

@@ -68,7 +68,7 @@ internal static class ResponseItems
                 throw GatewayException.BadRequest($"'{param}' has no 'type'.", param);
             default:
                 throw GatewayException.BadRequest(
-                    $"Input items of type '{type}' are not supported by this gateway's Responses API (supported: message, function_call, function_call_output, reasoning).", param + ".type");
+                    $"'{param}': input items of type '{type}' are not supported by this gateway's Responses API (supported: message, function_call, function_call_output, reasoning).", param + ".type");
         }
     }
 

@@ -10,7 +10,7 @@ internal static class ResponseObject
     public static JsonObject InProgress(string id, ResponseRequest request, long createdAt)
     {
         var body = request.Body;
-        return new JsonObject
+        var response = new JsonObject
         {
             ["id"] = id,
             ["object"] = "response",
@@ -41,10 +41,16 @@ internal static class ResponseObject
             ["tools"] = request.Tools.DeepClone(),
             ["top_p"] = body["top_p"]?.DeepClone() ?? 1.0,
             ["truncation"] = "disabled",
-            ["usage"] = null,
-            ["user"] = body["user"]?.DeepClone(),
             ["metadata"] = body["metadata"]?.DeepClone() ?? new JsonObject(),
         };
+
+        // Present only when there is one: the spec allows neither a null usage nor a null user.
+        if (body["user"] is { } user)
+        {
+            response["user"] = user.DeepClone();
+        }
+
+        return response;
     }
 
     /// <summary>

@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Cluster.Grains.Conversations;
 using Cluster.Grains.Errors;
 using Cluster.Grains.Responses;
+using Cluster.Relay.Cluster;
+using Cluster.Relay.Completions;
 using Microsoft.Extensions.Options;
 
 namespace Cluster.Api.Responses;
@@ -11,9 +13,17 @@ namespace Cluster.Api.Responses;
 /// the conversation, and stores what a turn said. Every read names the caller's tenant, so
 /// another tenant's ids read as absent (404).
 /// </summary>
-internal sealed class ResponseStore(IGrainFactory grains, TimeProvider time, IOptions<ResponsesOptions> options)
+internal sealed class ResponseStore(IGrainFactory grains, RelayServices relay, IOptions<ResponsesOptions> options)
 {
     private readonly ResponsesOptions _options = options.Value;
+
+    /// <summary>
+    /// A call to a response or conversation grain, sent again while the cluster moves the grain
+    /// off a silo that died (every call is idempotent: stores replace, appends skip items already there).
+    /// </summary>
+    public Task<T> CallAsync<T>(Func<Task<T>> call) => ClusterCalls.RetryAsync(call, relay.RetryWindow, relay.Time);
+
+    public Task CallAsync(Func<Task> call) => ClusterCalls.RetryAsync(call, relay.RetryWindow, relay.Time);
 
     public IResponseGrain Response(string id) => grains.GetGrain<IResponseGrain>(id);
 
@@ -28,7 +38,7 @@ internal sealed class ResponseStore(IGrainFactory grains, TimeProvider time, IOp
     {
         if (request.ConversationId is { } conversationId)
         {
-            var items = (ResponseIds.IsWellFormed(conversationId, ResponseIds.Conversation) ? await Conversation(conversationId).GetItemsAsync(tenant) : null)
+            var items = (ResponseIds.IsWellFormed(conversationId, ResponseIds.Conversation) ? await CallAsync(() => Conversation(conversationId).GetItemsAsync(tenant)) : null)
                 ?? throw new GatewayException(GatewayErrorCode.NotFound, $"Conversation with id '{conversationId}' not found.", "conversation");
             return ([.. items.Select(i => JsonNode.Parse(i.Json)!.AsObject())], conversationId);
         }
@@ -47,7 +57,7 @@ internal sealed class ResponseStore(IGrainFactory grains, TimeProvider time, IOp
                     $"The chain of 'previous_response_id' is longer than {_options.MaxChainLength} responses; continue it in a conversation instead.", "previous_response_id");
             }
 
-            var stored = (ResponseIds.IsWellFormed(id, ResponseIds.Response) ? await Response(id).GetAsync(tenant) : null) ?? throw new GatewayException(
+            var stored = (ResponseIds.IsWellFormed(id, ResponseIds.Response) ? await CallAsync(() => Response(id).GetAsync(tenant)) : null) ?? throw new GatewayException(
                 GatewayErrorCode.NotFound,
                 id == previous ? $"Previous response with id '{id}' not found." : $"Response '{id}', earlier in the chain of '{previous}', no longer exists; the context cannot be rebuilt.",
                 "previous_response_id");
@@ -79,14 +89,15 @@ internal sealed class ResponseStore(IGrainFactory grains, TimeProvider time, IOp
         if (request.Store)
         {
             var inputs = new JsonArray([.. request.InputItems.Select(i => (JsonNode)i.DeepClone())]);
-            writes.Add(Response(response["id"]!.GetValue<string>()).StoreAsync(new StoredResponse(
+            var stored = new StoredResponse(
                 tenant,
                 ResponsesJson.Text(response),
                 ResponsesJson.Text(inputs),
                 request.PreviousResponseId,
                 chainRoot,
                 createdAtMs,
-                createdAtMs + (long)_options.Retention.TotalMilliseconds)));
+                createdAtMs + (long)_options.Retention.TotalMilliseconds);
+            writes.Add(CallAsync(() => Response(response["id"]!.GetValue<string>()).StoreAsync(stored)));
         }
 
         if (request.ConversationId is { } conversationId)
@@ -94,11 +105,11 @@ internal sealed class ResponseStore(IGrainFactory grains, TimeProvider time, IOp
             var items = request.InputItems.Concat(response["output"]!.AsArray().Select(i => i!.AsObject()))
                 .Select(i => new StoredItem(i["id"]!.GetValue<string>(), ResponsesJson.Text(i)))
                 .ToArray();
-            writes.Add(Conversation(conversationId).AppendAsync(tenant, items));
+            writes.Add(CallAsync(() => Conversation(conversationId).AppendAsync(tenant, items)));
         }
 
         await Task.WhenAll(writes);
     }
 
-    public long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
+    public long NowMs => relay.Time.GetUtcNow().ToUnixTimeMilliseconds();
 }

@@ -49,6 +49,13 @@ internal sealed class ConversationGrain(
             return false;
         }
 
+        // Items already there (a retried call whose first attempt was stored) are not added twice.
+        items = [.. items.Where(i => !state.State.Items.Exists(e => e.Id == i.Id))];
+        if (items.Length == 0)
+        {
+            return true;
+        }
+
         state.State.Items.AddRange(items);
         try
         {

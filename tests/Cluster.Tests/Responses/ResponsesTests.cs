@@ -82,7 +82,7 @@ public sealed class ResponsesTests(ResponsesFixture fixture)
         var text = new System.Text.StringBuilder();
         ResponseResult? completed = null;
 
-        await foreach (var update in await fixture.Client().CreateResponseStreamingAsync(new CreateResponseOptions(ResponsesFixture.Model, [ResponseItem.CreateUserMessageItem(marker)])))
+        await foreach (var update in await fixture.Client().CreateResponseStreamingAsync(new CreateResponseOptions(ResponsesFixture.Model, [ResponseItem.CreateUserMessageItem(marker)]) { StreamingEnabled = true }))
         {
             if (update is StreamingResponseOutputTextDeltaUpdate delta)
             {

@@ -42,7 +42,7 @@ internal sealed class ChatOutput
         var output = new ChatOutput();
         var root = JsonNode.Parse(completion)!;
         output.Model = StringOf(root["model"]);
-        var choice = root["choices"]?[0];
+        var choice = FirstChoice(root);
         var message = choice?["message"];
         output.FinishReason = StringOf(choice?["finish_reason"]);
         output._reasoning.Append(StringOf(message?["reasoning_content"]) ?? StringOf(message?["reasoning"]));
@@ -64,7 +64,7 @@ internal sealed class ChatOutput
     public ChunkDelta Add(JsonNode chunk)
     {
         Model ??= StringOf(chunk["model"]);
-        var choice = chunk["choices"]?[0];
+        var choice = FirstChoice(chunk);
         if (choice is null)
         {
             return default;
@@ -154,6 +154,9 @@ internal sealed class ChatOutput
             ["content"] = content,
         };
     }
+
+    /// <summary>The first choice; null for a chunk without choices (the usage chunk at a stream's end).</summary>
+    private static JsonNode? FirstChoice(JsonNode root) => root["choices"] is JsonArray { Count: > 0 } choices ? choices[0] : null;
 
     private static string? StringOf(JsonNode? node) => node?.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : null;
 

@@ -76,6 +76,36 @@ public sealed class ResponsesTests(ResponsesFixture fixture)
     }
 
     [Fact]
+    public async Task CreateResponse_StreamBrokenByBackend_EndsWithResponseFailedAndIsNotStored()
+    {
+        foreach (var upstream in fixture.Upstreams)
+        {
+            upstream.FailAfterChunks = 1;
+        }
+
+        try
+        {
+            var raw = await fixture.PostAsync("/v1/responses", new JsonObject { ["model"] = ResponsesFixture.Model, ["input"] = GatewayFixture.NewMarker(), ["stream"] = true });
+
+            var events = ResponseEvents.Parse(raw.Body);
+            Assert.Equal("response.failed", events[^1]["type"]!.GetValue<string>());
+            var failed = events[^1]["response"]!;
+            Assert.Equal("failed", failed["status"]!.GetValue<string>());
+            Assert.False(string.IsNullOrEmpty(failed["error"]!["message"]!.GetValue<string>()));
+            Assert.Contains("response.output_text.delta", ResponseEvents.Types(events));
+            var stored = await fixture.SendAsync(HttpMethod.Get, "/v1/responses/" + failed["id"]!.GetValue<string>());
+            Assert.Equal(HttpStatusCode.NotFound, stored.Status);
+        }
+        finally
+        {
+            foreach (var upstream in fixture.Upstreams)
+            {
+                upstream.FailAfterChunks = null;
+            }
+        }
+    }
+
+    [Fact]
     public async Task CreateResponseStreaming_Sdk_DeltasJoinToUpstreamText()
     {
         var marker = GatewayFixture.NewMarker();

@@ -17,6 +17,9 @@ internal sealed class ResponseStore(IGrainFactory grains, RelayServices relay, I
 {
     private readonly ResponsesOptions _options = options.Value;
 
+    // The expiry hours this front-end has noted at the retention root (a few per day of traffic).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _notedHours = new(StringComparer.Ordinal);
+
     /// <summary>
     /// A call to a response or conversation grain, sent again while the cluster moves the grain
     /// off a silo that died (every call is idempotent: stores replace, appends skip items already there).
@@ -97,7 +100,9 @@ internal sealed class ResponseStore(IGrainFactory grains, RelayServices relay, I
                 chainRoot,
                 createdAtMs,
                 createdAtMs + (long)_options.Retention.TotalMilliseconds);
-            writes.Add(CallAsync(() => Response(response["id"]!.GetValue<string>()).StoreAsync(stored)));
+            var id = response["id"]!.GetValue<string>();
+            writes.Add(CallAsync(() => Response(id).StoreAsync(stored)));
+            writes.Add(IndexAsync(id, stored.ExpiresAtMs));
         }
 
         if (request.ConversationId is { } conversationId)
@@ -109,6 +114,21 @@ internal sealed class ResponseStore(IGrainFactory grains, RelayServices relay, I
         }
 
         await Task.WhenAll(writes);
+    }
+
+    /// <summary>
+    /// Notes the response in the retention index, so the sweep deletes it even if nobody reads it
+    /// again; the hour is noted at the root once per front-end.
+    /// </summary>
+    private async Task IndexAsync(string id, long expiresAtMs)
+    {
+        var hour = IResponseExpiryGrain.HourOf(expiresAtMs);
+        await CallAsync(() => grains.GetGrain<IResponseExpiryGrain>(IResponseExpiryGrain.KeyOf(hour, id)).AddAsync(id));
+        if (!_notedHours.ContainsKey(hour))
+        {
+            await CallAsync(() => grains.GetGrain<IResponseRetentionGrain>(0).AddHourAsync(hour));
+            _notedHours[hour] = true;
+        }
     }
 
     public long NowMs => relay.Time.GetUtcNow().ToUnixTimeMilliseconds();

@@ -18,7 +18,14 @@ public sealed class ResponsesOptions
     /// </summary>
     public int MaxChainLength { get; set; } = DefaultMaxChainLength;
 
+    /// <summary>How often each front-end asks the cluster to sweep the responses whose retention has passed.</summary>
+    public int CleanupIntervalMinutes { get; set; } = DefaultCleanupIntervalMinutes;
+
+    public const int DefaultCleanupIntervalMinutes = 60;
+
     public TimeSpan Retention => TimeSpan.FromDays(RetentionDays);
+
+    public TimeSpan CleanupInterval => TimeSpan.FromMinutes(CleanupIntervalMinutes);
 }
 
 /// <summary>Names every bad key of <see cref="ResponsesOptions"/>.</summary>
@@ -30,6 +37,11 @@ internal sealed class ResponsesOptionsValidator : IValidateOptions<ResponsesOpti
         if (options.RetentionDays is < 1 or > 3650)
         {
             errors.Add("Responses:RetentionDays must be from 1 to 3650.");
+        }
+
+        if (options.CleanupIntervalMinutes is < 1 or > 24 * 60)
+        {
+            errors.Add("Responses:CleanupIntervalMinutes must be from 1 to 1440.");
         }
 
         if (options.MaxChainLength is < 1 or > 100_000)

@@ -12,6 +12,7 @@ internal static class ResponsesServiceCollectionExtensions
         services.AddSingleton<ResponseStore>();
         services.AddSingleton<ResponseHandler>();
         services.AddSingleton<StateCalls>();
+        services.AddHostedService<ResponseRetentionSweeper>();
         return services;
     }
 }

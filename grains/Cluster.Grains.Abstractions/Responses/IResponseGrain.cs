@@ -20,4 +20,8 @@ public interface IResponseGrain : IGrainWithStringKey
     /// <summary>Deletes the response from storage; false when it did not exist for <paramref name="tenant"/>.</summary>
     [Alias("Delete")]
     Task<bool> DeleteAsync(string tenant);
+
+    /// <summary>The retention sweep: deletes the response from storage if it has expired; true when nothing of it remains.</summary>
+    [Alias("Expire")]
+    Task<bool> ExpireAsync();
 }

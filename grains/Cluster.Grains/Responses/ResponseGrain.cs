@@ -43,6 +43,8 @@ internal sealed class ResponseGrain(
         return true;
     }
 
+    public async Task<bool> ExpireAsync() => await CurrentAsync() is null;
+
     /// <summary>The stored response unless it expired; an expired one is deleted on the way.</summary>
     private async Task<StoredResponse?> CurrentAsync()
     {

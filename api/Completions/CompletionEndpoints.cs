@@ -150,32 +150,12 @@ internal sealed partial class CompletionHandler(
         var writer = response.BodyWriter;
         try
         {
-            while (true)
-            {
-                var next = events.MoveNextAsync();
-                if (!next.IsCompleted)
-                {
-                    // Flush only when the next event is not already here, so a burst leaves in one write.
-                    await writer.FlushAsync(aborted);
-                }
+            var finished = await RelayEventPump.PumpAsync(events, writer, chunk => SseWriter.WriteEvent(writer, chunk.Data!), aborted);
 
-                if (!await next)
-                {
-                    throw new InvalidOperationException("The relay ended without finishing the response.");
-                }
-
-                var current = events.Current;
-                if (current.Kind == RelayEventKind.Chunk)
-                {
-                    SseWriter.WriteEvent(writer, current.Data!);
-                    continue;
-                }
-
-                // Finished: the usage record is durable, so the client may see the end.
-                SseWriter.WriteDone(writer);
-                await writer.FlushAsync(aborted);
-                return ("ok", current.Usage);
-            }
+            // Finished: the usage record is durable, so the client may see the end.
+            SseWriter.WriteDone(writer);
+            await writer.FlushAsync(aborted);
+            return ("ok", finished.Usage);
         }
         catch (Exception ex) when (!aborted.IsCancellationRequested)
         {

@@ -173,32 +173,12 @@ internal sealed class ResponseHandler(
         Write(writer, stream.Start());
         try
         {
-            while (true)
-            {
-                var next = events.MoveNextAsync();
-                if (!next.IsCompleted)
-                {
-                    await writer.FlushAsync(aborted);
-                }
-
-                if (!await next)
-                {
-                    throw new InvalidOperationException("The relay ended without finishing the response.");
-                }
-
-                var current = events.Current;
-                if (current.Kind == RelayEventKind.Chunk)
-                {
-                    Write(writer, stream.Add(JsonNode.Parse(current.Data!)!));
-                    continue;
-                }
-
-                var closing = stream.Finish(current.Usage!, store.NowMs / 1000);
-                await store.SaveAsync(turn.Request, turn.Tenant, turn.Response, turn.ChainRoot, turn.CreatedMs);
-                Write(writer, closing);
-                await writer.FlushAsync(aborted);
-                return ("ok", current.Usage);
-            }
+            var finished = await RelayEventPump.PumpAsync(events, writer, chunk => Write(writer, stream.Add(JsonNode.Parse(chunk.Data!)!)), aborted);
+            var closing = stream.Finish(finished.Usage!, store.NowMs / 1000);
+            await store.SaveAsync(turn.Request, turn.Tenant, turn.Response, turn.ChainRoot, turn.CreatedMs);
+            Write(writer, closing);
+            await writer.FlushAsync(aborted);
+            return ("ok", finished.Usage);
         }
         catch (Exception ex) when (!aborted.IsCancellationRequested)
         {

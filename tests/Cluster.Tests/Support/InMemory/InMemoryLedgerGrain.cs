@@ -29,6 +29,14 @@ public sealed class InMemoryLedgerGrain : IUsageLedgerGrain
         return Task.CompletedTask;
     }
 
+    public async Task RecordManyAsync(UsageRecord[] records)
+    {
+        foreach (var record in records)
+        {
+            await RecordAsync(record);
+        }
+    }
+
     public Task<UsageRecord[]> GetRecordsAsync() => Task.FromResult(Records);
 
     public Task<UsageBucket[]> GetRollupAsync() => throw new NotSupportedException();

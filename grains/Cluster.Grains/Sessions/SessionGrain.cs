@@ -14,7 +14,7 @@ namespace Cluster.Grains.Sessions;
 internal sealed class SessionGrain(IOptions<SessionOptions> options, TimeProvider time) : Grain, ISessionGrain, IGrainMigrationParticipant
 {
     private const string MigratedSession = "session";
-    private readonly TimeSpan _ttl = TimeSpan.FromMinutes(options.Value.SessionTtlMinutes);
+    private readonly TimeSpan _ttl = options.Value.SessionTtl;
     private readonly Dictionary<string, string> _pins = new(StringComparer.Ordinal);
     private DateTimeOffset? _lastSeen;
     private long _requests;

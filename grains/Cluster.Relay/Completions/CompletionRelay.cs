@@ -290,9 +290,9 @@ internal sealed partial class CompletionRelay(
                 yield break;
             }
 
-            if (attempt > 0 && _routing.RetryBackoffMs > 0)
+            if (attempt > 0 && _routing.RetryBackoff > TimeSpan.Zero)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(_routing.RetryBackoffMs * (1 << Math.Min(attempt - 1, 6))), services.Time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(_routing.RetryBackoff * (1 << Math.Min(attempt - 1, 6)), services.Time, cancellationToken).ConfigureAwait(false);
             }
 
             yield return (model, deployment);
@@ -317,8 +317,8 @@ internal sealed partial class CompletionRelay(
     /// <summary>The backend's kind as the GenAI conventions name providers.</summary>
     private static string ProviderOf(DeploymentDefinition deployment) => deployment.Provider switch
     {
-        "azure-openai" => "azure.ai.openai",
-        "openai" => "openai",
+        ProviderNames.AzureOpenAI => "azure.ai.openai",
+        ProviderNames.OpenAI => "openai",
         var other => other,
     };
 

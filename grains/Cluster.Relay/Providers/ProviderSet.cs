@@ -15,9 +15,9 @@ internal sealed class ProviderSet
     public ProviderSet(OpenAIProvider openAI, EchoProvider echo, LocalEmbeddingsProvider localEmbeddings)
         : this(name => name switch
         {
-            "openai" or "azure-openai" => openAI,
-            "echo" => echo,
-            "local-embeddings" => localEmbeddings,
+            ProviderNames.OpenAI or ProviderNames.AzureOpenAI => openAI,
+            ProviderNames.Echo => echo,
+            ProviderNames.LocalEmbeddings => localEmbeddings,
             _ => null,
         })
     {

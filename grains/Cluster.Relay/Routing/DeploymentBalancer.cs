@@ -32,7 +32,7 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
         _options = options.Value;
         _time = time;
         _logger = logger;
-        var period = TimeSpan.FromMilliseconds(_options.StatusSyncMilliseconds);
+        var period = _options.StatusSync;
         _sync = time.CreateTimer(_ => _ = SyncAsync(), null, period, period);
     }
 

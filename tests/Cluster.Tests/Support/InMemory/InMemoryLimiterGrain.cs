@@ -56,6 +56,29 @@ public sealed class InMemoryLimiterGrain(string key) : ILimiterGrain
         return Task.FromResult(new Admission(true, new RateLimitStatus(10, 9, TimeSpan.FromMinutes(1), null, null, null), null, null, null));
     }
 
+    public async Task<Admission?[]> ApplyAsync(LimiterOp[] ops)
+    {
+        var results = new Admission?[ops.Length];
+        for (var i = 0; i < ops.Length; i++)
+        {
+            var op = ops[i];
+            if (op.Admission is { } admission)
+            {
+                results[i] = await AdmitAsync(admission);
+            }
+            else if (op.Usage is { } usage)
+            {
+                await SettleAsync(op.EndedRequestId!, usage, op.CostUsd);
+            }
+            else
+            {
+                await ReleaseAsync(op.EndedRequestId!);
+            }
+        }
+
+        return results;
+    }
+
     public Task SettleAsync(string requestId, TokenUsage usage, decimal costUsd)
     {
         lock (_gate)

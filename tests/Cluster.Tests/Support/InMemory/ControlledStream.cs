@@ -34,7 +34,20 @@ internal sealed class ControlledStream
         while (true)
         {
             Interlocked.Increment(ref _reads);
-            if (!await _chunks.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            bool more;
+            try
+            {
+                more = await _chunks.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Noted here too: the caller may dispose this reader (and the registration with it)
+                // before the cancelling thread reaches the registration's callback.
+                _cancelled.TrySetResult();
+                throw;
+            }
+
+            if (!more)
             {
                 yield break;
             }

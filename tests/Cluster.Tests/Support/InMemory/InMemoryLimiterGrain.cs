@@ -101,29 +101,6 @@ public sealed class InMemoryLimiterGrain(string key) : ILimiterGrain
         return Task.CompletedTask;
     }
 
-    public async Task<Admission?[]> ApplyAsync(LimiterOp[] ops)
-    {
-        var answers = new Admission?[ops.Length];
-        for (var i = 0; i < ops.Length; i++)
-        {
-            var op = ops[i];
-            if (op.Admission is { } admission)
-            {
-                answers[i] = await AdmitAsync(admission);
-            }
-            else if (op.Usage is { } usage)
-            {
-                await SettleAsync(op.EndedRequestId!, usage, op.CostUsd);
-            }
-            else
-            {
-                await ReleaseAsync(op.EndedRequestId!);
-            }
-        }
-
-        return answers;
-    }
-
     public Task RenewAsync(string[] requestIds) => Task.CompletedTask;
 
     public Task ReclaimAsync(LeaseClaim[] claims) => Task.CompletedTask;

@@ -4,7 +4,8 @@ using Cluster.Bench.Runner;
 using Cluster.Bench.Upstream;
 
 // `Cluster.Bench upstream …` and `Cluster.Bench yarp …` are the child servers the runner starts;
-// `Cluster.Bench bodies` measures large request bodies' memory; anything else is a bench run.
+// `Cluster.Bench bodies` measures large request bodies' memory; `Cluster.Bench responses` a Responses
+// follow-up turn against the same chat completion; anything else is a bench run.
 try
 {
     return args.FirstOrDefault() switch
@@ -12,6 +13,7 @@ try
         "upstream" => await FakeUpstreamServer.RunAsync(new ArgumentReader(args.Skip(1))),
         "yarp" => await YarpForwarderServer.RunAsync(new ArgumentReader(args.Skip(1))),
         "bodies" => await BodyMemoryBench.RunAsync(new ArgumentReader(args.Skip(1)), Cluster.Bench.Gateway.GatewayLayout.Find(Directory.GetCurrentDirectory()).RepoRoot),
+        "responses" => await ResponsesBench.RunAsync(new ArgumentReader(args.Skip(1)), Cluster.Bench.Gateway.GatewayLayout.Find(Directory.GetCurrentDirectory()).RepoRoot),
         "--help" or "-h" => PrintUsage(),
         _ => await new BenchRunner(BenchSettings.FromArgs(args)).RunAsync(),
     };

@@ -3,7 +3,8 @@ namespace Cluster.Relay.Requests;
 /// <summary>
 /// One client request as the front-end read it. <see cref="Body"/> is the client's JSON, untouched:
 /// the relay rewrites only the model name (at <see cref="ModelToken"/>) and, for streams, asks the
-/// backend for usage.
+/// backend for usage. <see cref="ResponseId"/> and <see cref="ConversationId"/> are set when the
+/// request is a turn of the Responses API translated to a chat completion; the ledger records them.
 /// </summary>
 public sealed record CompletionRequest(
     string RequestId,
@@ -16,4 +17,6 @@ public sealed record CompletionRequest(
     StreamUsageOption StreamUsage,
     int? MaxTokens,
     CallerIdentity Caller,
-    string? SessionId);
+    string? SessionId,
+    string? ResponseId = null,
+    string? ConversationId = null);

@@ -17,7 +17,10 @@ internal sealed class ControlledStream
 
     public Task Called => _called.Task;
 
-    /// <summary>Completes when the relay cancelled the backend call (a timeout, or the client went away).</summary>
+    /// <summary>
+    /// Completes when the relay abandoned the backend call before its end (a timeout, or the client
+    /// went away): by cancelling its token, or by disposing the stream while it was still open.
+    /// </summary>
     public Task Cancelled => _cancelled.Task;
 
     /// <summary>Reads started so far (the relay asks for chunk n+1 after it relayed chunk n).</summary>
@@ -31,30 +34,29 @@ internal sealed class ControlledStream
     {
         _called.TrySetResult();
         using var registration = cancellationToken.Register(() => _cancelled.TrySetResult());
-        while (true)
+        var ended = false;
+        try
         {
-            Interlocked.Increment(ref _reads);
-            bool more;
-            try
+            while (true)
             {
-                more = await _chunks.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false);
+                Interlocked.Increment(ref _reads);
+                if (!await _chunks.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    ended = true;
+                    yield break;
+                }
+
+                while (_chunks.Reader.TryRead(out var chunk))
+                {
+                    yield return chunk;
+                }
             }
-            catch (OperationCanceledException)
+        }
+        finally
+        {
+            if (!ended)
             {
-                // Noted here too: the caller may dispose this reader (and the registration with it)
-                // before the cancelling thread reaches the registration's callback.
                 _cancelled.TrySetResult();
-                throw;
-            }
-
-            if (!more)
-            {
-                yield break;
-            }
-
-            while (_chunks.Reader.TryRead(out var chunk))
-            {
-                yield return chunk;
             }
         }
     }

@@ -3,6 +3,7 @@ using Cluster.Grains.Placement;
 
 namespace Cluster.Tests.Placement;
 
+[Trait("Category", "Unit")]
 public sealed class HomeSilosTests
 {
     private static readonly SiloAddress[] Three = [Silo(11111), Silo(11112), Silo(11113)];

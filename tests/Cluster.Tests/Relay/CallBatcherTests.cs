@@ -2,6 +2,7 @@ using Cluster.Relay.Cluster;
 
 namespace Cluster.Tests.Relay;
 
+[Trait("Category", "Unit")]
 public sealed class CallBatcherTests
 {
     [Fact]

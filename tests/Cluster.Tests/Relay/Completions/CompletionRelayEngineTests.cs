@@ -20,7 +20,8 @@ namespace Cluster.Tests.Relay.Completions;
 [Trait("Category", "Unit")]
 public sealed class CompletionRelayEngineTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    // A deadline only: generous, because the whole suite runs on two busy cores.
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
     private static readonly DeploymentTimeouts Short = new(TimeSpan.FromSeconds(1), FirstToken: TimeSpan.FromSeconds(5), Idle: TimeSpan.FromSeconds(4), Total: TimeSpan.FromSeconds(30));
 
     private readonly UnitRelay _relay = new();

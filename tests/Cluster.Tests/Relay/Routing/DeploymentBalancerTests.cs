@@ -14,7 +14,8 @@ namespace Cluster.Tests.Relay.Routing;
 [Trait("Category", "Unit")]
 public sealed class DeploymentBalancerTests : IDisposable
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    // A deadline only: generous, because the whole suite runs on two busy cores.
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
     private static readonly RoutingOptions Options = new();
     private static readonly DeploymentDefinition D1 = UnitRelay.Deployment("d1");
     private static readonly DeploymentDefinition D2 = UnitRelay.Deployment("d2");

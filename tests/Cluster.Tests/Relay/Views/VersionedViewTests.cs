@@ -8,7 +8,8 @@ namespace Cluster.Tests.Relay.Views;
 [Trait("Category", "Unit")]
 public sealed class VersionedViewTests
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    // A deadline only: generous, because the whole suite runs on two busy cores.
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
     private readonly FakeTimeProvider _time = new();
     private readonly Document _document = new();
 

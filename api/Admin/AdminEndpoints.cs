@@ -178,7 +178,7 @@ internal static partial class AdminEndpoints
         routing = model.Routing,
         fallbacks = model.Fallbacks,
         source = model.Source.ToString(),
-        price = new { input_per_mtok = model.Price.InputPerMTok, output_per_mtok = model.Price.OutputPerMTok },
+        price = new { input_per_mtok = model.Price.InputPerMTok, output_per_mtok = model.Price.OutputPerMTok, cached_input_per_mtok = model.Price.CachedInputPerMTok },
         deployments = model.Deployments.Select(d => new
         {
             id = d.Id,
@@ -189,6 +189,7 @@ internal static partial class AdminEndpoints
             rpm = d.Rpm,
             tpm = d.Tpm,
             max_concurrency = d.MaxConcurrency,
+            cache_tokens = d.CacheTokens,
             has_api_key = d.ApiKey is not null,
         }),
     };

@@ -289,7 +289,7 @@ public sealed class ClusterConfigurationValidator : IValidateOptions<CatalogOpti
                 errors.Add($"{key}:Routing: '{routing}' is not one of {string.Join(", ", Routings)}.");
             }
 
-            if (model.Price is { } price && (price.InputPerMTok < 0 || price.OutputPerMTok < 0))
+            if (model.Price is { } price && (price.InputPerMTok < 0 || price.OutputPerMTok < 0 || price.CachedInputPerMTok < 0))
             {
                 errors.Add($"{key}:Price: prices cannot be negative.");
             }
@@ -365,6 +365,7 @@ public sealed class ClusterConfigurationValidator : IValidateOptions<CatalogOpti
         CheckPositive(deployment.Rpm, $"{key}:Rpm", errors);
         CheckPositive(deployment.Tpm, $"{key}:Tpm", errors);
         CheckPositive(deployment.MaxConcurrency, $"{key}:MaxConcurrency", errors);
+        CheckPositive(deployment.CacheTokens, $"{key}:CacheTokens", errors);
         CheckPositive(deployment.ConnectTimeoutSeconds, $"{key}:ConnectTimeoutSeconds", errors);
         CheckPositive(deployment.FirstTokenTimeoutSeconds, $"{key}:FirstTokenTimeoutSeconds", errors);
         CheckPositive(deployment.IdleTimeoutSeconds, $"{key}:IdleTimeoutSeconds", errors);

@@ -3,7 +3,8 @@ namespace Cluster.Relay.Requests;
 /// <summary>
 /// One client request as the front-end read it. <see cref="Body"/> is the client's JSON, untouched:
 /// the relay rewrites only the model name (at <see cref="ModelToken"/>) and, for streams, asks the
-/// backend for usage.
+/// backend for usage. <see cref="Prompt"/> is the prompt in hashed blocks, computed once when the
+/// body was read, for prefix-aware routing.
 /// </summary>
 public sealed record CompletionRequest(
     string RequestId,
@@ -16,4 +17,5 @@ public sealed record CompletionRequest(
     StreamUsageOption StreamUsage,
     int? MaxTokens,
     CallerIdentity Caller,
-    string? SessionId);
+    string? SessionId,
+    PromptBlocks? Prompt = null);

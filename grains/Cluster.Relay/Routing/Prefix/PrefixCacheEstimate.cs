@@ -64,8 +64,13 @@ internal sealed class PrefixCacheEstimate
         lock (_lock)
         {
             var matched = MatchedLocked(prompt);
-            foreach (var hash in prompt.Hashes)
+
+            // Last block first, so the first is the most recently used: like vLLM, the tail of a
+            // prompt is evicted before its prefix, which other prompts may share.
+            var hashes = prompt.Hashes;
+            for (var i = hashes.Length - 1; i >= 0; i--)
             {
+                var hash = hashes[i];
                 if (_blocks.TryGetValue(hash, out var node))
                 {
                     _recency.Remove(node);
@@ -90,15 +95,16 @@ internal sealed class PrefixCacheEstimate
     {
         lock (_lock)
         {
+            var tokensPerBlock = _tokensPerBlock;
             if (promptTokens > 0 && prompt.ByteLength >= PromptBlocks.BlockBytes)
             {
                 // The JSON framing counts bytes but no tokens, the chat template tokens but no
                 // bytes: close enough for sizing, and learned per backend.
-                var observed = Math.Clamp(promptTokens * (double)PromptBlocks.BlockBytes / prompt.ByteLength, 1, PromptBlocks.BlockBytes);
-                _tokensPerBlock = (0.9 * _tokensPerBlock) + (0.1 * observed);
+                tokensPerBlock = Math.Clamp(promptTokens * (double)PromptBlocks.BlockBytes / prompt.ByteLength, 1, PromptBlocks.BlockBytes);
+                _tokensPerBlock = (0.9 * _tokensPerBlock) + (0.1 * tokensPerBlock);
             }
 
-            var cachedBlocks = (int)(cachedTokens / _tokensPerBlock);
+            var cachedBlocks = (int)(cachedTokens / tokensPerBlock);
             if (predicted > 1 && cachedBlocks < (predicted * 3 / 4) - 1)
             {
                 // Believed cached, but evicted: this front-end can count on less of the cache.

@@ -59,9 +59,11 @@ internal static class PrefixCacheBench
             new("prefix-aware, no hints", "pa-prefix", Sessions: false, FrontEnds: 1),
             new("prefix-aware + x-session-id", "pa-prefix-sessions", Sessions: true, FrontEnds: 1),
             new("prefix-aware, 2 front-ends in turn", "pa-prefix-two", Sessions: false, FrontEnds: 2),
-            new("ideal: tenant t on backend t mod N (direct)", null, Sessions: false, FrontEnds: 0),
+            new("ideal: tenant t on backend t mod N", PrefixPlacement.IdealModelPrefix, Sessions: false, FrontEnds: 1, Ideal: true),
+            new("ideal, straight to the backends (no gateway)", null, Sessions: false, FrontEnds: 0),
         ];
         var config = Config(backends, cacheTokens, placements);
+        config["Routing"] = new JsonObject { ["PrefixSpillPercent"] = args.Int("spill-percent", 200) };
         var configPath = GatewayConfigFile.Write(runDirectory, "prefix", config);
         var first = await launcher.StartSingleAsync("prefix-fe1", GatewayVariant.Off, configPath, registry.Shutdown);
         var second = await launcher.StartSingleAsync("prefix-fe2", GatewayVariant.Off, configPath, registry.Shutdown);
@@ -80,7 +82,7 @@ internal static class PrefixCacheBench
         await launcher.StopAsync(second);
 
         var machine = MachineInfo.Collect(repoRoot);
-        var report = Report(results, machine, workload, backendCount, cacheTokens, workers, duration, warmup, prefillMsPerToken, decodeMs, hashedBytes, hashMicroseconds);
+        var report = Report(results, machine, workload, backendCount, cacheTokens, workers, duration, warmup, prefillMsPerToken, decodeMs, args.Int("spill-percent", 200), hashedBytes, hashMicroseconds);
         Console.WriteLine();
         Console.WriteLine(report);
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
@@ -93,7 +95,16 @@ internal static class PrefixCacheBench
     private static JsonObject Config(PrefixCacheBackends backends, int cacheTokens, IEnumerable<PrefixPlacement> placements)
     {
         var models = new JsonArray();
-        foreach (var placement in placements.Where(p => !p.Direct))
+        for (var b = 0; b < backends.Count; b++)
+        {
+            models.Add(new JsonObject
+            {
+                ["Name"] = PrefixPlacement.IdealModelPrefix + b.ToString(CultureInfo.InvariantCulture),
+                ["Deployments"] = new JsonArray(new JsonObject { ["Provider"] = "openai", ["BaseUrl"] = backends.BaseUrl(b), ["UpstreamModel"] = "fake" }),
+            });
+        }
+
+        foreach (var placement in placements.Where(p => !p.Direct && !p.Ideal))
         {
             var deployments = new JsonArray();
             for (var b = 0; b < backends.Count; b++)
@@ -122,9 +133,9 @@ internal static class PrefixCacheBench
 
     private static string Report(
         List<PrefixPhaseResult> results, MachineInfo machine, PrefixWorkload workload, int backends, int cacheTokens, int workers, TimeSpan duration, TimeSpan warmup,
-        double prefillMsPerToken, double decodeMs, int hashedBytes, double hashMicroseconds)
+        double prefillMsPerToken, double decodeMs, int spillPercent, int hashedBytes, double hashMicroseconds)
     {
-        var ideal = results.Last();
+        var ideal = results.First(r => r.Placement.Ideal);
         var text = new StringBuilder();
         text.AppendLine("# Prefix-cache-aware routing");
         text.AppendLine();
@@ -133,7 +144,7 @@ internal static class PrefixCacheBench
         text.AppendLine(string.Create(CultureInfo.InvariantCulture,
             $"{backends} simulated backends, each caching {cacheTokens:N0} tokens (blocks of {SimulatedPrefixCache.BlockTokens}, LRU), prefill {prefillMsPerToken} ms per uncached token one prompt at a time, {PrefixCacheBackends.ReplyChunks} chunks {decodeMs} ms apart; "
             + $"{workload.Tenants} tenants × {workload.SystemTokens:N0}-token system prompt ({workload.Tenants * workload.SystemTokens:N0} tokens of shared prefixes: more than one cache holds, less than all do), "
-            + $"conversations of {workload.Turns} turns, {workers} clients in a closed loop, {duration.TotalSeconds:0} s per placement of which the first {warmup.TotalSeconds:0} s not counted, caches emptied between placements."));
+            + $"conversations of {workload.Turns} turns, {workers} clients in a closed loop, `Routing:PrefixSpillPercent` {spillPercent}, {duration.TotalSeconds:0} s per placement of which the first {warmup.TotalSeconds:0} s not counted, caches emptied between placements."));
         text.AppendLine();
         text.AppendLine("| placement | requests | errors | prefix-cache hit rate | TTFT p50 | TTFT p90 | hit rate / ideal | TTFT p90 / ideal |");
         text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");

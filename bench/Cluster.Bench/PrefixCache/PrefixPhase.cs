@@ -68,7 +68,7 @@ internal sealed class PrefixPhase(HttpClient client, PrefixWorkload workload, Pr
         {
             var frontEnd = frontEnds[(int)((uint)Interlocked.Increment(ref _sent) % (uint)placement.FrontEnds)];
             url = new Uri(frontEnd, "chat/completions");
-            model = placement.Model!;
+            model = placement.Ideal ? PrefixPlacement.IdealModelPrefix + (tenant % backends.Count).ToString(System.Globalization.CultureInfo.InvariantCulture) : placement.Model!;
         }
 
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(Body(model, messages)) };

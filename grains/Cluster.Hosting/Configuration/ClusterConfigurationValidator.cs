@@ -60,6 +60,8 @@ public sealed class ClusterConfigurationValidator : IValidateOptions<CatalogOpti
             ("Routing:SessionTtlMinutes", 1, 525_600),
             ("Routing:SessionLookupTimeoutMs", 1, 60_000),
             ("Routing:StatusSyncMilliseconds", 50, 60_000),
+            ("Routing:PrefixSpillPercent", 100, 100_000),
+            ("Routing:PrefixMinInFlight", 1, 1_000_000),
             ("Limits:DefaultCompletionTokens", 1, 10_000_000),
         ];
         foreach (var (key, min, max) in ranges)

@@ -17,7 +17,7 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
 {
     private static readonly TimeSpan KeepReporting = TimeSpan.FromSeconds(30);
     private readonly ConcurrentDictionary<string, DeploymentLoad> _loads = new(StringComparer.Ordinal);
-    private readonly RoutingStrategies _strategies = new();
+    private readonly RoutingStrategies _strategies;
     private readonly IGrainFactory _grains;
     private readonly RoutingOptions _options;
     private readonly TimeProvider _time;
@@ -30,6 +30,7 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
     {
         _grains = grains;
         _options = options.Value;
+        _strategies = new RoutingStrategies(_options);
         _time = time;
         _logger = logger;
         var period = TimeSpan.FromMilliseconds(_options.StatusSyncMilliseconds);

@@ -9,8 +9,9 @@ namespace Cluster.Relay.Routing.Strategies;
 /// skips the prefill of what it already holds. Per request, in this order:
 /// <list type="number">
 /// <item>A deployment at its <c>MaxConcurrency</c>, or over its bounded share of the load
-/// (<see cref="LoadFactor"/> × the average in flight per unit of weight, once it has at least
-/// <see cref="MinQueue"/> in flight), goes last: a hot prefix spreads before a backend saturates.</item>
+/// (<c>Routing:PrefixSpillPercent</c> of the average in flight per unit of weight, once it has at
+/// least <c>Routing:PrefixMinInFlight</c> in flight), goes last: a hot prefix spreads before a
+/// backend saturates, and never while another replica idles and this one has a queue.</item>
 /// <item>Among the others, the longest prefix believed cached wins (<see cref="PrefixCacheEstimate"/>).</item>
 /// <item>Ties, above all a prefix nobody holds yet, go to the prefix's home: rendezvous hashing of the
 /// prompt's leading blocks over the deployment ids, weighted. Every front-end computes the same home
@@ -19,15 +20,9 @@ namespace Cluster.Relay.Routing.Strategies;
 /// </list>
 /// A prompt shorter than one block has nothing worth caching: it is placed by least in flight.
 /// </summary>
-internal sealed class PrefixAwareStrategy : IRoutingStrategy
+internal sealed class PrefixAwareStrategy(double loadFactor = 2.0, int minInFlight = 4) : IRoutingStrategy
 {
     public const string RoutingName = "prefix-aware";
-
-    /// <summary>How far over the average load (per unit of weight) a deployment may go before its prefixes spill.</summary>
-    internal const double LoadFactor = 1.5;
-
-    /// <summary>In flight below which a deployment is never over its share: a short queue costs less than a cache miss.</summary>
-    internal const int MinQueue = 4;
 
     /// <summary>A session's pin yields to a deployment holding at least this many more blocks of the prompt (and half of it).</summary>
     internal const int PinMarginBlocks = 8;
@@ -44,7 +39,7 @@ internal sealed class PrefixAwareStrategy : IRoutingStrategy
             return _unblocked.Order(model, deployments, loads, prompt);
         }
 
-        var load = Load.Of(deployments, loads);
+        var load = Load.Of(deployments, loads, loadFactor, minInFlight);
         var anchor = prompt.Anchor;
         var candidates = new Candidate[deployments.Length];
         for (var i = 0; i < deployments.Length; i++)
@@ -84,7 +79,7 @@ internal sealed class PrefixAwareStrategy : IRoutingStrategy
             return false;
         }
 
-        var load = Load.Of(deployments, loads);
+        var load = Load.Of(deployments, loads, loadFactor, minInFlight);
         int pinnedLoad = loads.ClusterInFlight(pinned), bestLoad = loads.ClusterInFlight(best);
         if (load.Over(pinned, pinnedLoad) && !load.Over(best, bestLoad))
         {
@@ -120,9 +115,9 @@ internal sealed class PrefixAwareStrategy : IRoutingStrategy
     }
 
     /// <summary>The model's load now: what a deployment's bounded share of it is.</summary>
-    private readonly record struct Load(double PerWeight)
+    private readonly record struct Load(double PerWeight, double Factor, int MinInFlight)
     {
-        public static Load Of(DeploymentDefinition[] deployments, IDeploymentLoads loads)
+        public static Load Of(DeploymentDefinition[] deployments, IDeploymentLoads loads, double factor, int minInFlight)
         {
             long total = 1, weights = 0;
             foreach (var deployment in deployments)
@@ -131,12 +126,12 @@ internal sealed class PrefixAwareStrategy : IRoutingStrategy
                 weights += Math.Max(deployment.Weight, 1);
             }
 
-            return new Load((double)total / weights);
+            return new Load((double)total / weights, factor, minInFlight);
         }
 
         public bool Over(DeploymentDefinition deployment, int inFlight) =>
             inFlight >= deployment.MaxConcurrency
-            || (inFlight >= MinQueue && inFlight + 1 > LoadFactor * PerWeight * Math.Max(deployment.Weight, 1));
+            || (inFlight >= MinInFlight && inFlight + 1 > Factor * PerWeight * Math.Max(deployment.Weight, 1));
     }
 
     private readonly record struct Candidate(DeploymentDefinition Deployment, int InFlight, bool Over, int Matched, double Home) : IComparable<Candidate>

@@ -13,9 +13,10 @@ public sealed class RoutingStrategies
 
     private readonly FrozenDictionary<string, IRoutingStrategy> _byName;
 
-    internal RoutingStrategies()
+    internal RoutingStrategies(RoutingOptions? options = null)
     {
-        IRoutingStrategy[] all = [new PrefixAwareStrategy(), new LeastInFlightStrategy(), new RoundRobinStrategy(), new WeightedStrategy(), new LatencyStrategy()];
+        options ??= new RoutingOptions();
+        IRoutingStrategy[] all = [new PrefixAwareStrategy(options.PrefixSpillPercent / 100.0, options.PrefixMinInFlight), new LeastInFlightStrategy(), new RoundRobinStrategy(), new WeightedStrategy(), new LatencyStrategy()];
         _byName = all.ToFrozenDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
     }
 

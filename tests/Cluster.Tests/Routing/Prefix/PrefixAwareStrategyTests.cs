@@ -77,8 +77,8 @@ public sealed class PrefixAwareStrategyTests
         var strategy = new PrefixAwareStrategy();
         var home = strategy.Order(Model(), Four, new Loads(), prompt)[0];
 
-        // Under MinQueue in flight a queue costs less than a cache miss elsewhere.
-        var order = strategy.Order(Model(), Four, new Loads { InFlight = { [home.Id] = PrefixAwareStrategy.MinQueue - 1 } }, prompt);
+        // Under Routing:PrefixMinInFlight (4) in flight a queue costs less than a cache miss elsewhere.
+        var order = strategy.Order(Model(), Four, new Loads { InFlight = { [home.Id] = 3 } }, prompt);
 
         Assert.Equal(home.Id, order[0].Id);
     }

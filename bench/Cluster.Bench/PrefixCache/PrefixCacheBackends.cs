@@ -51,6 +51,17 @@ internal sealed class PrefixCacheBackends : IAsyncDisposable
         return backends;
     }
 
+    /// <summary>The busiest backend's share of the requests over the fair share (1.00: perfectly even).</summary>
+    public double Imbalance
+    {
+        get
+        {
+            var counts = _caches.Select(c => c.Requests).ToArray();
+            var total = counts.Sum();
+            return total == 0 ? 0 : counts.Max() * (double)counts.Length / total;
+        }
+    }
+
     /// <summary>Empties every cache: each placement starts cold.</summary>
     public void Clear()
     {

@@ -73,7 +73,7 @@ internal static class PrefixCacheBench
         foreach (var placement in placements)
         {
             backends.Clear();
-            var result = await new PrefixPhase(client, workload, backends, frontEnds).RunAsync(placement, workers, duration, warmup);
+            var result = await new PrefixPhase(client, workload, backends, frontEnds).RunAsync(placement, workers, duration, warmup) with { Imbalance = backends.Imbalance };
             results.Add(result);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{placement.Name}: {result.Requests} requests, {result.Errors} errors, hit rate {result.HitRate:0.00}, TTFT p50 {result.TtftP50Ms:0.0} ms, p90 {result.TtftP90Ms:0.0} ms{(result.FirstError is null ? "" : ", first error: " + result.FirstError)}"));
         }
@@ -146,12 +146,12 @@ internal static class PrefixCacheBench
             + $"{workload.Tenants} tenants × {workload.SystemTokens:N0}-token system prompt ({workload.Tenants * workload.SystemTokens:N0} tokens of shared prefixes: more than one cache holds, less than all do), "
             + $"conversations of {workload.Turns} turns, {workers} clients in a closed loop, `Routing:PrefixSpillPercent` {spillPercent}, {duration.TotalSeconds:0} s per placement of which the first {warmup.TotalSeconds:0} s not counted, caches emptied between placements."));
         text.AppendLine();
-        text.AppendLine("| placement | requests | errors | prefix-cache hit rate | TTFT p50 | TTFT p90 | hit rate / ideal | TTFT p90 / ideal |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| placement | requests | errors | prefix-cache hit rate | TTFT p50 | TTFT p90 | hit rate / ideal | TTFT p90 / ideal | busiest backend / fair share |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
             text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Placement.Name} | {r.Requests} | {r.Errors} | {r.HitRate:0.00} | {r.TtftP50Ms:0.0} ms | {r.TtftP90Ms:0.0} ms | {r.HitRate / ideal.HitRate:0.00} | {r.TtftP90Ms / ideal.TtftP90Ms:0.00} |"));
+                $"| {r.Placement.Name} | {r.Requests} | {r.Errors} | {r.HitRate:0.00} | {r.TtftP50Ms:0.0} ms | {r.TtftP90Ms:0.0} ms | {r.HitRate / ideal.HitRate:0.00} | {r.TtftP90Ms / ideal.TtftP90Ms:0.00} | {r.Imbalance:0.00} |"));
         }
 
         text.AppendLine();

@@ -12,5 +12,8 @@ internal sealed record PrefixPhaseResult(
     double RequestsPerSecond,
     string? FirstError)
 {
+    /// <summary>The busiest backend's requests over the fair share, warm-up included.</summary>
+    public double Imbalance { get; init; }
+
     public double HitRate => PromptTokens == 0 ? 0 : (double)CachedTokens / PromptTokens;
 }

@@ -20,10 +20,15 @@ internal sealed class SimulatedPrefixCache(int capacityTokens, double prefillMsP
     private readonly LinkedList<ulong> _recency = new();
     private readonly SemaphoreSlim _prefill = new(1, 1);
     private readonly int _capacityBlocks = Math.Max(1, capacityTokens / BlockTokens);
+    private long _requests;
+
+    /// <summary>Requests admitted since the last <see cref="Clear"/>.</summary>
+    public long Requests => Interlocked.Read(ref _requests);
 
     /// <summary>Looks the prompt up (its cached leading blocks) and caches all its full blocks.</summary>
     public (int PromptTokens, int CachedTokens) Admit(ReadOnlySpan<byte> rendered)
     {
+        Interlocked.Increment(ref _requests);
         var promptTokens = Math.Max(1, rendered.Length / BytesPerToken);
         var count = rendered.Length / BlockBytes;
         Span<ulong> hashes = count <= 4096 ? stackalloc ulong[count] : new ulong[count];
@@ -86,6 +91,7 @@ internal sealed class SimulatedPrefixCache(int capacityTokens, double prefillMsP
         {
             _blocks.Clear();
             _recency.Clear();
+            Interlocked.Exchange(ref _requests, 0);
         }
     }
 }

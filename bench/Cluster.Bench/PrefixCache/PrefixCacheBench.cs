@@ -16,7 +16,8 @@ namespace Cluster.Bench.PrefixCache;
 /// prompts together exceed one backend's cache but fit in all of them. Placements: round-robin,
 /// least-inflight, least-inflight with <c>x-session-id</c> per conversation, prefix-aware (no hints),
 /// prefix-aware with sessions, prefix-aware through two front-ends taking turns, and the ideal
-/// tenant-affinity placement (tenant t always on backend t mod N, sent directly). Each placement
+/// tenant-affinity placement (tenant t always on backend t mod N: through one and two front-ends,
+/// and straight to the backends). Ratios are to the ideal through one front-end. Each placement
 /// starts on empty caches and is measured after its warm-up. Prints a table; asserts nothing.
 /// </summary>
 internal static class PrefixCacheBench
@@ -60,6 +61,7 @@ internal static class PrefixCacheBench
             new("prefix-aware + x-session-id", "pa-prefix-sessions", Sessions: true, FrontEnds: 1),
             new("prefix-aware, 2 front-ends in turn", "pa-prefix-two", Sessions: false, FrontEnds: 2),
             new("ideal: tenant t on backend t mod N", PrefixPlacement.IdealModelPrefix, Sessions: false, FrontEnds: 1, Ideal: true),
+            new("ideal, 2 front-ends in turn", PrefixPlacement.IdealModelPrefix, Sessions: false, FrontEnds: 2, Ideal: true),
             new("ideal, straight to the backends (no gateway)", null, Sessions: false, FrontEnds: 0),
         ];
         var config = Config(backends, cacheTokens, placements);

@@ -9,6 +9,7 @@ using Cluster.Api.Server;
 using Cluster.Api.Telemetry;
 using Cluster.Api.Usage;
 using Cluster.Hosting;
+using Cluster.Hosting.Configuration;
 using Cluster.Hosting.Drain;
 using Cluster.Hosting.Telemetry;
 using Cluster.Relay.Hosting;
@@ -26,7 +27,10 @@ public static class GatewayApp
     {
         // appsettings.json is read from beside the program, wherever it is started from.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        builder.AddClusterConfiguration(args);
+        builder.AddClusterConfiguration(
+            args,
+            new SettingsSection<AuthOptions>(AuthOptions.SectionName, new AuthOptionsValidator()),
+            new SettingsSection<ServerOptions>(ServerOptions.SectionName, new ServerOptionsValidator()));
         builder.AddClusterMember(allowClient: true);
         builder.AddClusterDrain();
         builder.AddClusterTracing("completion-cluster-api", allowClient: true);
@@ -48,7 +52,8 @@ public static class GatewayApp
         });
 
         var services = builder.Services;
-        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName);
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         services.AddOptions<ServerOptions>().BindConfiguration(ServerOptions.SectionName).ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ServerOptions>, ServerOptionsValidator>();
         services.AddSingleton<CallerAuthenticator>();
@@ -68,6 +73,7 @@ public static class GatewayApp
 
         var app = builder.Build();
         app.UseStatusCodePages(context => OpenAIErrors.WriteStatusAsync(context.HttpContext));
+        app.UseMiddleware<ErrorBoundaryMiddleware>();
         app.UseMiddleware<RequestLimitsMiddleware>();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapPrometheusScrapingEndpoint("/v1/metrics");

@@ -2,6 +2,7 @@ using Cluster.Relay.Views;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Cluster.Api.Admin.Responses;
 using Cluster.Api.Auth;
 using Cluster.Api.OpenAI;
 using Cluster.Grains.Access;
@@ -45,72 +46,41 @@ internal static partial class AdminEndpoints
         var expected = SecretReference.Resolve(options.AdminKey);
         var given = CallerAuthenticator.BearerToken(context.Request);
         var failures = context.RequestServices.GetRequiredService<FailedAuthentications>();
-        GatewayException? error = null;
-        try
+
+        // Every refusal is thrown and answered by the error boundary (ErrorBoundaryMiddleware).
+        failures.ThrowIfLockedOut(context);
+        if (expected is null)
         {
-            failures.ThrowIfLockedOut(context);
-        }
-        catch (GatewayException lockedOut)
-        {
-            error = lockedOut;
+            throw new GatewayException(GatewayErrorCode.InvalidApiKey, "The admin API is disabled: set Auth:AdminKey to enable it.");
         }
 
-        if (error is null && expected is null)
+        if (given is null)
         {
-            error = new GatewayException(GatewayErrorCode.InvalidApiKey, "The admin API is disabled: set Auth:AdminKey to enable it.");
+            throw CallerAuthenticator.InvalidKey(missing: true);
         }
-        else if (error is null && given is null)
-        {
-            error = CallerAuthenticator.InvalidKey(missing: true);
-        }
-        else if (error is null && !CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given!)), SHA256.HashData(Encoding.UTF8.GetBytes(expected!))))
+
+        if (!CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(expected))))
         {
             // Compared as hashes of equal length in constant time: the answer's timing says nothing about the key.
             // A valid tenant key is known but not enough (403); anything else is not a key (401), and counts as a failure.
             var access = context.RequestServices.GetRequiredService<AccessView>();
-            if ((await access.GetAsync()).TryFindKey(KeyHash.Of(given!), out _, out _))
+            if ((await access.GetAsync()).TryFindKey(KeyHash.Of(given), out _, out _))
             {
-                error = new GatewayException(GatewayErrorCode.AdminKeyRequired, "This route needs the admin key; a tenant key cannot use it.");
+                throw new GatewayException(GatewayErrorCode.AdminKeyRequired, "This route needs the admin key; a tenant key cannot use it.");
             }
-            else
-            {
-                error = CallerAuthenticator.InvalidKey(missing: false);
-                try
-                {
-                    await failures.RecordFailureAsync(context);
-                }
-                catch (GatewayException lockedOut)
-                {
-                    error = lockedOut;
-                }
-            }
+
+            // Throws the lockout instead once this address has failed too often.
+            await failures.RecordFailureAsync(context);
+            throw CallerAuthenticator.InvalidKey(missing: false);
         }
 
-        if (error is not null)
-        {
-            await OpenAIErrors.WriteAsync(context, error);
-
-            // The error is the whole response. A null result would be written after it as JSON
-            // "null", which throws once the response has started and aborts the connection.
-            return Results.Empty;
-        }
-
-        try
-        {
-            return await next(invocation);
-        }
-        catch (Exception ex) when (!context.Response.HasStarted)
-        {
-            var logger = context.RequestServices.GetRequiredService<ILogger<AuthOptions>>();
-            await OpenAIErrors.WriteAsync(context, OpenAIErrors.From(ex, logger));
-            return Results.Empty;
-        }
+        return await next(invocation);
     }
 
     private static async Task<IResult> ListModelsAsync(ModelCatalogView catalog)
     {
         var snapshot = await catalog.LoadAsync();
-        return Results.Json(new { @object = "list", version = snapshot.Version, data = snapshot.Models.Select(Describe) });
+        return Results.Json(new AdminList<AdminModel>(snapshot.Models.Select(Describe)) { Version = snapshot.Version });
     }
 
     private static async Task<IResult> PutModelAsync(string name, HttpContext context, IGrainFactory grains, ModelCatalogView catalog)
@@ -138,7 +108,7 @@ internal static partial class AdminEndpoints
         options.Name = name;
         var snapshot = await catalog.LoadAsync();
         var check = new CatalogOptions { Models = [options] };
-        var errors = new ClusterConfigurationValidator().Validate(null, check);
+        var errors = new CatalogOptionsValidator().Validate(null, check);
         var problems = errors.Failed
             ? errors.Failures!.Where(f => !f.Contains(":Fallbacks:", StringComparison.Ordinal)).ToList()
             : [];
@@ -165,32 +135,27 @@ internal static partial class AdminEndpoints
         }
 
         await catalog.LoadAsync();
-        return Results.Json(new { id = name, @object = "model", deleted = true });
+        return Results.Json(new AdminDeletion(name, "model"));
     }
 
-    private static object Describe(ModelDefinition model) => new
-    {
-        id = model.Name,
-        @object = "model",
-        created = model.Created,
-        owned_by = model.OwnedBy,
-        aliases = model.Aliases,
-        routing = model.Routing,
-        fallbacks = model.Fallbacks,
-        source = model.Source.ToString(),
-        price = new { input_per_mtok = model.Price.InputPerMTok, output_per_mtok = model.Price.OutputPerMTok, cached_input_per_mtok = model.Price.CachedInputPerMTok },
-        deployments = model.Deployments.Select(d => new
-        {
-            id = d.Id,
-            provider = d.Provider,
-            base_url = d.BaseUrl,
-            upstream_model = d.UpstreamModel,
-            weight = d.Weight,
-            rpm = d.Rpm,
-            tpm = d.Tpm,
-            max_concurrency = d.MaxConcurrency,
-            cache_tokens = d.CacheTokens,
-            has_api_key = d.ApiKey is not null,
-        }),
-    };
+    private static AdminModel Describe(ModelDefinition model) => new(
+        Id: model.Name,
+        Created: model.Created,
+        OwnedBy: model.OwnedBy,
+        Aliases: model.Aliases,
+        Routing: model.Routing,
+        Fallbacks: model.Fallbacks,
+        Source: model.Source.ToString(),
+        Price: new AdminModelPrice(model.Price.InputPerMTok, model.Price.OutputPerMTok, model.Price.CachedInputPerMTok),
+        Deployments: model.Deployments.Select(d => new AdminDeployment(
+            Id: d.Id,
+            Provider: d.Provider,
+            BaseUrl: d.BaseUrl,
+            UpstreamModel: d.UpstreamModel,
+            Weight: d.Weight,
+            Rpm: d.Rpm,
+            Tpm: d.Tpm,
+            MaxConcurrency: d.MaxConcurrency,
+            CacheTokens: d.CacheTokens,
+            HasApiKey: d.ApiKey is not null)));
 }

@@ -1,3 +1,4 @@
+using Cluster.Api.Admin.Responses;
 using Cluster.Relay.Views;
 using Cluster.Grains.Models;
 using Cluster.Grains.Routing;
@@ -6,7 +7,7 @@ namespace Cluster.Api.Admin;
 
 /// <summary>
 /// <c>GET /admin/cluster</c>: the silos of the cluster (from Orleans membership) and every
-/// deployment of the catalogue with its circuit state and cluster-wide requests in flight (from
+/// deployment of the catalog with its circuit state and cluster-wide requests in flight (from
 /// its status grain, the one authority the silos route on).
 /// </summary>
 internal static class ClusterAdminEndpoints
@@ -25,35 +26,28 @@ internal static class ClusterAdminEndpoints
             .SelectMany(model => model.Deployments.Select(deployment => (Model: model.Name, Deployment: deployment)))
             .ToList();
         var statuses = await Task.WhenAll(deployments.Select(d => grains.GetGrain<IDeploymentStatusGrain>(d.Deployment.Id).GetAsync()));
-        return Results.Json(new
-        {
-            @object = "cluster",
-            silos = hosts
+        return Results.Json(new AdminCluster(
+            Silos: hosts
                 .OrderBy(h => h.SiloName, StringComparer.Ordinal)
-                .Select(h => new
-                {
-                    name = h.SiloName,
-                    address = h.SiloAddress.ToString(),
-                    host = h.HostName,
-                    status = h.Status.ToString(),
-                    started = new DateTimeOffset(DateTime.SpecifyKind(h.StartTime, DateTimeKind.Utc)).ToUnixTimeSeconds(),
-                    last_alive = new DateTimeOffset(DateTime.SpecifyKind(h.IAmAliveTime, DateTimeKind.Utc)).ToUnixTimeSeconds(),
-                }),
-            deployments = deployments.Select((d, i) => new
-            {
-                id = d.Deployment.Id,
-                model = d.Model,
-                provider = d.Deployment.Provider,
-                circuit = statuses[i].State switch
+                .Select(h => new AdminSilo(
+                    Name: h.SiloName,
+                    Address: h.SiloAddress.ToString(),
+                    Host: h.HostName,
+                    Status: h.Status.ToString(),
+                    Started: new DateTimeOffset(DateTime.SpecifyKind(h.StartTime, DateTimeKind.Utc)).ToUnixTimeSeconds(),
+                    LastAlive: new DateTimeOffset(DateTime.SpecifyKind(h.IAmAliveTime, DateTimeKind.Utc)).ToUnixTimeSeconds())),
+            Deployments: deployments.Select((d, i) => new AdminDeploymentStatus(
+                Id: d.Deployment.Id,
+                Model: d.Model,
+                Provider: d.Deployment.Provider,
+                Circuit: statuses[i].State switch
                 {
                     CircuitState.Open => "open",
                     CircuitState.HalfOpen => "half_open",
                     _ => "closed",
                 },
-                cooldown_until = statuses[i].CooldownUntil?.ToUnixTimeSeconds(),
-                in_flight = statuses[i].ClusterInFlight,
-                last_failure = statuses[i].LastFailure,
-            }),
-        });
+                CooldownUntil: statuses[i].CooldownUntil?.ToUnixTimeSeconds(),
+                InFlight: statuses[i].ClusterInFlight,
+                LastFailure: statuses[i].LastFailure))));
     }
 }

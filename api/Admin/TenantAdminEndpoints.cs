@@ -1,5 +1,6 @@
 using Cluster.Relay.Views;
 using System.Text.Json;
+using Cluster.Api.Admin.Responses;
 using Cluster.Api.Usage;
 using Cluster.Grains.Access;
 using Cluster.Grains.Errors;
@@ -41,7 +42,7 @@ internal static class TenantAdminEndpoints
     private static async Task<IResult> ListTenantsAsync(IGrainFactory grains)
     {
         var snapshot = await Directory(grains).GetSnapshotAsync();
-        return Results.Json(new { @object = "list", data = snapshot.Tenants.OrderBy(t => t.Id, StringComparer.Ordinal).Select(t => Describe(t, snapshot)) });
+        return Results.Json(new AdminList<AdminTenant>(snapshot.Tenants.OrderBy(t => t.Id, StringComparer.Ordinal).Select(t => Describe(t, snapshot))));
     }
 
     private static async Task<IResult> GetTenantAsync(string id, IGrainFactory grains)
@@ -81,7 +82,7 @@ internal static class TenantAdminEndpoints
         }
 
         await access.LoadAsync();
-        return Results.Json(new { id, @object = "tenant", deleted = true });
+        return Results.Json(new AdminDeletion(id, "tenant"));
     }
 
     private static async Task<IResult> PutModelsAsync(string id, HttpContext context, IGrainFactory grains, ModelCatalogView catalog, AccessView access)
@@ -99,7 +100,7 @@ internal static class TenantAdminEndpoints
     {
         var snapshot = await Directory(grains).GetSnapshotAsync();
         _ = snapshot.Tenants.FirstOrDefault(t => t.Id == id) ?? throw TenantNotFound(id);
-        return Results.Json(new { @object = "list", data = snapshot.Keys.Where(k => k.TenantId == id).OrderBy(k => k.Created).Select(DescribeKey) });
+        return Results.Json(new AdminList<AdminApiKey>(snapshot.Keys.Where(k => k.TenantId == id).OrderBy(k => k.Created).Select(DescribeKey)));
     }
 
     private static async Task<IResult> IssueKeyAsync(string id, HttpContext context, IGrainFactory grains, AccessView access)
@@ -113,16 +114,9 @@ internal static class TenantAdminEndpoints
         var limits = AccessOptions.ToLimits(body?.Limits);
         var issued = await Directory(grains).IssueKeyAsync(id, body?.Name, limits);
         await access.LoadAsync();
-        return Results.Json(new
-        {
-            id = issued.Key.Id,
-            @object = "api_key",
-            tenant = id,
-            name = issued.Key.Name,
-            key = issued.Secret,
-            prefix = issued.Key.Prefix,
-            created = issued.Key.Created,
-        }, statusCode: StatusCodes.Status201Created);
+        return Results.Json(
+            new AdminIssuedKey(Id: issued.Key.Id, Tenant: id, Name: issued.Key.Name, Key: issued.Secret, Prefix: issued.Key.Prefix, Created: issued.Key.Created),
+            statusCode: StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> RevokeKeyAsync(string id, string keyId, IGrainFactory grains, AccessView access)
@@ -133,7 +127,7 @@ internal static class TenantAdminEndpoints
         }
 
         await access.LoadAsync();
-        return Results.Json(new { id = keyId, @object = "api_key", revoked = true });
+        return Results.Json(new AdminKeyRevocation(keyId));
     }
 
     private static async Task<IResult> GetLimiterAsync(string id, IGrainFactory grains, AccessView access)
@@ -188,37 +182,31 @@ internal static class TenantAdminEndpoints
         }
     }
 
-    private static object Describe(TenantDefinition tenant, AccessSnapshot snapshot) => new
-    {
-        id = tenant.Id,
-        @object = "tenant",
-        models = tenant.Models,
-        limits = new
-        {
-            rpm = tenant.Limits.Rpm,
-            tpm = tenant.Limits.Tpm,
-            max_concurrency = tenant.Limits.MaxConcurrency,
-            tokens_per_day = tenant.Quotas.TokensPerDay,
-            tokens_per_month = tenant.Quotas.TokensPerMonth,
-            budget_usd_per_month = tenant.Quotas.BudgetUsdPerMonth,
-        },
-        model_limits = tenant.ModelLimits.ToDictionary(m => m.Key, m => new { rpm = m.Value.Rpm, tpm = m.Value.Tpm, max_concurrency = m.Value.MaxConcurrency }),
-        keys = snapshot.Keys.Count(k => k.TenantId == tenant.Id),
-        source = tenant.Source.ToString(),
-        created = tenant.Created,
-    };
+    private static AdminTenant Describe(TenantDefinition tenant, AccessSnapshot snapshot) => new(
+        Id: tenant.Id,
+        Models: tenant.Models,
+        Limits: new AdminTenantLimits(
+            tenant.Limits.Rpm,
+            tenant.Limits.Tpm,
+            tenant.Limits.MaxConcurrency,
+            tenant.Quotas.TokensPerDay,
+            tenant.Quotas.TokensPerMonth,
+            tenant.Quotas.BudgetUsdPerMonth),
+        ModelLimits: tenant.ModelLimits.ToDictionary(m => m.Key, m => Describe(m.Value)),
+        Keys: snapshot.Keys.Count(k => k.TenantId == tenant.Id),
+        Source: tenant.Source.ToString(),
+        Created: tenant.Created);
 
-    private static object DescribeKey(ApiKeyRecord key) => new
-    {
-        id = key.Id,
-        @object = "api_key",
-        name = key.Name,
-        prefix = key.Prefix,
-        created = key.Created,
-        last_used = key.LastUsed,
-        source = key.Source.ToString(),
-        limits = new { rpm = key.Limits.Rpm, tpm = key.Limits.Tpm, max_concurrency = key.Limits.MaxConcurrency },
-    };
+    private static AdminApiKey DescribeKey(ApiKeyRecord key) => new(
+        Id: key.Id,
+        Name: key.Name,
+        Prefix: key.Prefix,
+        Created: key.Created,
+        LastUsed: key.LastUsed,
+        Source: key.Source.ToString(),
+        Limits: Describe(key.Limits));
+
+    private static AdminScopeLimits Describe(ScopeLimits limits) => new(limits.Rpm, limits.Tpm, limits.MaxConcurrency);
 
     private static GatewayException TenantNotFound(string id) => new(GatewayErrorCode.NotFound, $"The tenant '{Identifiers.Shown(id)}' does not exist.", "tenant");
 

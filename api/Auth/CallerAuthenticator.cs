@@ -33,10 +33,7 @@ internal sealed partial class CallerAuthenticator : IDisposable
         _grains = grains;
         _logger = logger;
         _time = time;
-        var mode = options.Value.Mode;
-        _keysRequired = mode is null
-            ? configuration.GetSection("Tenants").GetChildren().Any()
-            : string.Equals(mode, "Keys", StringComparison.OrdinalIgnoreCase);
+        _keysRequired = (options.Value.Mode ?? (configuration.GetSection("Tenants").GetChildren().Any() ? AuthMode.Keys : AuthMode.Open)) == AuthMode.Keys;
         _touch = time.CreateTimer(_ => _ = TouchAsync(), null, TouchInterval, TouchInterval);
     }
 

@@ -51,7 +51,7 @@ internal sealed class FailedAuthentications(IOptions<AuthOptions> options, TimeP
 
         var record = _records.GetOrAdd(address, _ => new Record());
         var now = time.GetTimestamp();
-        var window = TimeSpan.FromSeconds(_options.LockoutSeconds);
+        var window = _options.Lockout;
         int count;
         lock (record)
         {
@@ -70,7 +70,7 @@ internal sealed class FailedAuthentications(IOptions<AuthOptions> options, TimeP
             }
         }
 
-        var delay = TimeSpan.FromMilliseconds(Math.Min(count, 10) * _options.FailureDelayMilliseconds);
+        var delay = Math.Min(count, 10) * _options.FailureDelay;
         if (delay > TimeSpan.Zero)
         {
             await Task.Delay(delay, time, context.RequestAborted);
@@ -98,7 +98,7 @@ internal sealed class FailedAuthentications(IOptions<AuthOptions> options, TimeP
     private void Prune()
     {
         var now = time.GetTimestamp();
-        var window = TimeSpan.FromSeconds(_options.LockoutSeconds);
+        var window = _options.Lockout;
         foreach (var (address, record) in _records)
         {
             lock (record)

@@ -95,9 +95,9 @@ internal sealed partial class CompletionHandler(
         }
         catch (Exception ex) when (!response.HasStarted)
         {
-            var error = OpenAIErrors.From(ex, logger);
-            outcome = error.Code.ToString();
-            await OpenAIErrors.WriteAsync(context, error);
+            // Answered by the error boundary (ErrorBoundaryMiddleware); only counted here.
+            outcome = OpenAIErrors.Map(ex).Code.ToString();
+            throw;
         }
         finally
         {

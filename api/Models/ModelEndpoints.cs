@@ -19,64 +19,50 @@ internal static class ModelEndpoints
         return routes;
     }
 
-    private static async Task ListAsync(HttpContext context, ModelCatalogView catalog, CallerAuthenticator authenticator, ILogger<ModelCatalogView> logger)
+    private static async Task ListAsync(HttpContext context, ModelCatalogView catalog, CallerAuthenticator authenticator)
     {
-        try
+        var caller = await authenticator.AuthenticateAsync(context);
+        var snapshot = await catalog.GetAsync();
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var json = new Utf8JsonWriter(buffer))
         {
-            var caller = await authenticator.AuthenticateAsync(context);
-            var snapshot = await catalog.GetAsync();
-            var buffer = new ArrayBufferWriter<byte>(1024);
-            using (var json = new Utf8JsonWriter(buffer))
+            json.WriteStartObject();
+            json.WriteString("object", "list");
+            json.WriteStartArray("data");
+            foreach (var model in snapshot.Models.Where(caller.MayUse))
             {
-                json.WriteStartObject();
-                json.WriteString("object", "list");
-                json.WriteStartArray("data");
-                foreach (var model in snapshot.Models.Where(caller.MayUse))
+                WriteModel(json, model.Name, model);
+                foreach (var alias in model.Aliases)
                 {
-                    WriteModel(json, model.Name, model);
-                    foreach (var alias in model.Aliases)
-                    {
-                        WriteModel(json, alias, model);
-                    }
+                    WriteModel(json, alias, model);
                 }
-
-                json.WriteEndArray();
-                json.WriteEndObject();
             }
 
-            await WriteJsonAsync(context, buffer.WrittenMemory);
+            json.WriteEndArray();
+            json.WriteEndObject();
         }
-        catch (Exception ex) when (!context.Response.HasStarted)
-        {
-            await OpenAIErrors.WriteAsync(context, OpenAIErrors.From(ex, logger));
-        }
+
+        await WriteJsonAsync(context, buffer.WrittenMemory);
     }
 
-    private static async Task GetAsync(HttpContext context, string id, ModelCatalogView catalog, CallerAuthenticator authenticator, ILogger<ModelCatalogView> logger)
+    private static async Task GetAsync(HttpContext context, string id, ModelCatalogView catalog, CallerAuthenticator authenticator)
     {
         // Clients that escape the id (the .NET OpenAI SDK) send "org%2Fmodel"; Kestrel never decodes %2F.
         id = id.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
-        try
+        var caller = await authenticator.AuthenticateAsync(context);
+        var snapshot = await catalog.GetAsync();
+        if (!snapshot.TryResolve(id, out var model) || !caller.MayUse(model))
         {
-            var caller = await authenticator.AuthenticateAsync(context);
-            var snapshot = await catalog.GetAsync();
-            if (!snapshot.TryResolve(id, out var model) || !caller.MayUse(model))
-            {
-                throw new GatewayException(GatewayErrorCode.ModelNotFound, $"The model '{id}' does not exist or you do not have access to it.", "model");
-            }
-
-            var buffer = new ArrayBufferWriter<byte>(256);
-            using (var json = new Utf8JsonWriter(buffer))
-            {
-                WriteModel(json, id, model);
-            }
-
-            await WriteJsonAsync(context, buffer.WrittenMemory);
+            throw new GatewayException(GatewayErrorCode.ModelNotFound, $"The model '{id}' does not exist or you do not have access to it.", "model");
         }
-        catch (Exception ex) when (!context.Response.HasStarted)
+
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer))
         {
-            await OpenAIErrors.WriteAsync(context, OpenAIErrors.From(ex, logger));
+            WriteModel(json, id, model);
         }
+
+        await WriteJsonAsync(context, buffer.WrittenMemory);
     }
 
     private static void WriteModel(Utf8JsonWriter json, string id, ModelDefinition model)

@@ -41,31 +41,45 @@ internal static partial class OpenAIErrors
     /// <summary>Any exception as a <see cref="GatewayException"/>; unexpected ones are logged and hidden.</summary>
     public static GatewayException From(Exception exception, ILogger logger)
     {
-        switch (exception)
+        var error = Map(exception);
+        if (exception is not (GatewayException or BadHttpRequestException))
         {
-            case GatewayException gateway:
-                return gateway;
-            case BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }:
-                return new GatewayException(GatewayErrorCode.RequestTooLarge, "The request body is too large.");
-            case BadHttpRequestException { StatusCode: StatusCodes.Status408RequestTimeout }:
-                return new GatewayException(GatewayErrorCode.RequestTimeout, "The request body arrived too slowly.");
-            case BadHttpRequestException bad:
-                return GatewayException.BadRequest($"The request could not be read: {bad.Message}", null);
-            case TimeoutException:
+            if (error.Code == GatewayErrorCode.ClusterUnavailable)
+            {
                 LogClusterUnavailable(logger, exception.GetType().Name, exception.Message);
-                return new GatewayException(GatewayErrorCode.ClusterUnavailable, "The cluster did not answer in time; try again.")
-                {
-                    RetryAfter = TimeSpan.FromSeconds(1),
-                };
-            case var _ when Cluster.Relay.Cluster.ClusterCalls.IsTransient(exception):
-                // The one classification of the cluster's plumbing failures, shared with the retries.
-                LogClusterUnavailable(logger, exception.GetType().Name, exception.Message);
-                return ClusterUnavailable();
-            default:
+            }
+            else
+            {
                 LogUnexpected(logger, exception);
-                return new GatewayException(GatewayErrorCode.Internal, "The gateway failed to process the request.");
+            }
         }
+
+        return error;
     }
+
+    /// <summary>
+    /// The error an exception is answered with: a <see cref="GatewayException"/> as it is; Kestrel's
+    /// refusals of a request body (413, 408, 400); the cluster's plumbing failures (a timeout, or
+    /// what <see cref="Cluster.Relay.Cluster.ClusterCalls.IsTransient"/> recognises) as 503; anything
+    /// else as an internal error whose details are not shown. Logs nothing (see <see cref="From"/>).
+    /// </summary>
+    public static GatewayException Map(Exception exception) => exception switch
+    {
+        GatewayException gateway => gateway,
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
+            new GatewayException(GatewayErrorCode.RequestTooLarge, "The request body is too large."),
+        BadHttpRequestException { StatusCode: StatusCodes.Status408RequestTimeout } =>
+            new GatewayException(GatewayErrorCode.RequestTimeout, "The request body arrived too slowly."),
+        BadHttpRequestException bad => GatewayException.BadRequest($"The request could not be read: {bad.Message}", null),
+        TimeoutException => new GatewayException(GatewayErrorCode.ClusterUnavailable, "The cluster did not answer in time; try again.")
+        {
+            RetryAfter = TimeSpan.FromSeconds(1),
+        },
+
+        // The one classification of the cluster's plumbing failures, shared with the retries.
+        _ when Cluster.Relay.Cluster.ClusterCalls.IsTransient(exception) => ClusterUnavailable(),
+        _ => new GatewayException(GatewayErrorCode.Internal, "The gateway failed to process the request."),
+    };
 
     /// <summary>Writes the error as the whole response: status, Retry-After, and the JSON body.</summary>
     public static async Task WriteAsync(HttpContext context, GatewayException error)

@@ -1,15 +1,14 @@
 using Cluster.Api.OpenAI;
 using Cluster.Grains.Errors;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Cluster.Api.Server;
 
 /// <summary>
-/// Holds every request to the <see cref="ServerOptions"/> header and request-line limits, and
-/// answers a request Kestrel refused while the app read it (framing, size, slow body) with an
-/// OpenAI error. Kestrel's own limits are set above these, so the usual oversized request gets
-/// the gateway's JSON 431 or 414 rather than Kestrel's empty one.
+/// Holds every request to the <see cref="ServerOptions"/> header and request-line limits. Kestrel's
+/// own limits are set above these, so the usual oversized request gets the gateway's JSON 431 or
+/// 414 rather than Kestrel's empty one. (A body Kestrel refuses while the app reads it is answered
+/// by <see cref="ErrorBoundaryMiddleware"/>.)
 /// </summary>
 internal sealed class RequestLimitsMiddleware(RequestDelegate next, IOptions<ServerOptions> options)
 {
@@ -47,16 +46,7 @@ internal sealed class RequestLimitsMiddleware(RequestDelegate next, IOptions<Ser
             return;
         }
 
-        try
-        {
-            await next(context);
-        }
-        catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
-        {
-            // A body read outside the model endpoints (admin, usage) that Kestrel refused.
-            context.Response.Clear();
-            await RefuseAsync(context, OpenAIErrors.From(ex, NullLogger.Instance));
-        }
+        await next(context);
     }
 
     private static Task RefuseAsync(HttpContext context, GatewayException error)

@@ -52,34 +52,24 @@ internal static class UsageEndpoints
     public static Task WriteJsonAsync(HttpContext context, object value) =>
         context.Response.WriteAsJsonAsync(value, value.GetType(), context.RequestAborted);
 
-    public static async Task<object> DescribeSessionAsync(IGrainFactory grains, string tenant, string id)
+    public static async Task<SessionView> DescribeSessionAsync(IGrainFactory grains, string tenant, string id)
     {
         var info = await grains.GetGrain<ISessionGrain>(ISessionGrain.KeyOf(tenant, id)).GetAsync();
-        return new
-        {
-            id,
-            @object = "session",
-            tenant,
-            pins = info.Pins,
-            repins = info.Repins,
-            requests = info.Requests,
-            prompt_tokens = info.PromptTokens,
-            completion_tokens = info.CompletionTokens,
-            last_seen = info.LastSeen?.ToUnixTimeSeconds(),
-        };
+        return new SessionView(
+            Id: id,
+            Tenant: tenant,
+            Pins: info.Pins,
+            Repins: info.Repins,
+            Requests: info.Requests,
+            PromptTokens: info.PromptTokens,
+            CompletionTokens: info.CompletionTokens,
+            LastSeen: info.LastSeen?.ToUnixTimeSeconds());
     }
 
     private static async Task ServeAsync(HttpContext context, Func<string, IServiceProvider, Task> handler)
     {
         var services = context.RequestServices;
-        try
-        {
-            var caller = await services.GetRequiredService<CallerAuthenticator>().AuthenticateAsync(context);
-            await handler(caller.Identity.Tenant, services);
-        }
-        catch (Exception ex) when (!context.Response.HasStarted)
-        {
-            await OpenAIErrors.WriteAsync(context, OpenAIErrors.From(ex, services.GetRequiredService<ILogger<UsageQuery>>()));
-        }
+        var caller = await services.GetRequiredService<CallerAuthenticator>().AuthenticateAsync(context);
+        await handler(caller.Identity.Tenant, services);
     }
 }

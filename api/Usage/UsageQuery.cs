@@ -1,6 +1,8 @@
 using System.Globalization;
 using Cluster.Grains.Errors;
 using Cluster.Grains.Usage;
+using Cluster.Relay.Accounting;
+using Microsoft.Extensions.Options;
 
 namespace Cluster.Api.Usage;
 
@@ -10,9 +12,9 @@ namespace Cluster.Api.Usage;
 /// O(days × shards × buckets), however many records the days hold. Totals and rows are sums of
 /// the same buckets, so the rows always add up to the totals.
 /// </summary>
-internal sealed class UsageQuery(IGrainFactory grains, IConfiguration configuration, TimeProvider time)
+internal sealed class UsageQuery(IGrainFactory grains, IOptions<UsageOptions> options, TimeProvider time)
 {
-    private readonly int _shards = configuration.GetValue<int?>("Usage:LedgerShards") ?? UsageLedger.DefaultShards;
+    private readonly int _shards = options.Value.LedgerShards;
 
     public int Shards => _shards;
 

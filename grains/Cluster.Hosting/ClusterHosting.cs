@@ -31,17 +31,24 @@ public static class ClusterHosting
     /// <summary>How often a client re-reads the list of gateways (silos) it may send through.</summary>
     private static readonly TimeSpan GatewayRefresh = TimeSpan.FromSeconds(5);
 
-    /// <summary>Reads configuration (see <see cref="ClusterConfiguration"/>) and validates it, naming every bad key.</summary>
-    public static void AddClusterConfiguration(this IHostApplicationBuilder builder, string[] args)
+    /// <summary>
+    /// Reads configuration (see <see cref="ClusterConfiguration"/>) and validates it, naming every
+    /// bad key, together with the sections only this process reads (<paramref name="frontEndSections"/>).
+    /// </summary>
+    public static void AddClusterConfiguration(this IHostApplicationBuilder builder, string[] args, params IReadOnlyList<ISettingsSection> frontEndSections)
     {
-        builder.Configuration.AddClusterSources(args);
+        builder.Configuration.AddClusterSources(args, frontEndSections);
         var services = builder.Services;
         services.AddOptions<CatalogOptions>().Bind(builder.Configuration).ValidateOnStart();
-        services.AddOptions<AccessOptions>().Bind(builder.Configuration);
-        services.AddSingleton<IValidateOptions<CatalogOptions>, ClusterConfigurationValidator>();
-        services.AddOptions<ClusterHostOptions>().BindConfiguration(ClusterHostOptions.SectionName);
-        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName);
-        services.AddOptions<MembershipOptions>().BindConfiguration(MembershipOptions.SectionName);
+        services.AddSingleton<IValidateOptions<CatalogOptions>, CatalogOptionsValidator>();
+        services.AddOptions<AccessOptions>().Bind(builder.Configuration).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AccessOptions>>(sp => new AccessOptionsValidator(sp.GetRequiredService<IOptions<CatalogOptions>>().Value));
+        services.AddOptions<ClusterHostOptions>().BindConfiguration(ClusterHostOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ClusterHostOptions>, ClusterHostOptionsValidator>();
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
+        services.AddOptions<MembershipOptions>().BindConfiguration(MembershipOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MembershipOptions>, MembershipOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
     }
 
@@ -123,6 +130,7 @@ public static class ClusterHosting
                     o.NumMissedProbesLimit = 3;
                 });
                 silo.AddOutgoingGrainCallFilter<GrainCallCounter>();
+                silo.AddIncomingGrainCallFilter<GrainCallCounter>();
                 silo.AddCompletionGrains();
                 silo.AddStartupTask<CatalogSeeder>();
                 silo.AddStartupTask<AccessSeeder>();

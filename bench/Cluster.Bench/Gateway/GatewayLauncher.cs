@@ -83,7 +83,7 @@ internal sealed class GatewayLauncher(
     }
 
     /// <summary>Two silo processes on Azure Table clustering (Azurite) and the API as their client.</summary>
-    public async Task<GatewayInstance> StartClusterAsync(string name, GatewayVariant variant, string configPath, string clusterId, CancellationToken cancellationToken)
+    public async Task<GatewayInstance> StartClusterAsync(string name, GatewayVariant variant, string configPath, string clusterId, string? storageConnectionString, CancellationToken cancellationToken)
     {
         RequireBuilt(layout.ApiDll);
         RequireBuilt(layout.SiloDll);
@@ -94,6 +94,7 @@ internal sealed class GatewayLauncher(
             "--Storage:Provider=AzureTable",
             $"--Cluster:ClusterId={clusterId}",
             $"--Cluster:ServiceId={clusterId}",
+            .. storageConnectionString is null ? Array.Empty<string>() : [$"--Storage:ConnectionString={storageConnectionString}"],
         ];
         var silos = new List<ChildProcess>();
         var gatewayPorts = new List<int>();
@@ -106,7 +107,7 @@ internal sealed class GatewayLauncher(
                 $"{name}-silo{i + 1}",
                 "silo",
                 layout.SiloDll,
-                [.. shared, $"--Cluster:SiloPort={siloPort}", $"--Cluster:GatewayPort={gatewayPort}"]));
+                [.. shared, $"--Cluster:SiloPort={siloPort}", $"--Cluster:GatewayPort={gatewayPort}", "--urls", Url(FreePort.Next())]));
         }
 
         var port = FreePort.Next();

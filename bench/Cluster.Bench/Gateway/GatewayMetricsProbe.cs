@@ -11,7 +11,7 @@ internal sealed class GatewayMetricsProbe(HttpClient client, Uri metricsUri)
     /// <summary>Metric names that carry .NET's <c>dotnet.gc.heap.total_allocated</c>, newest naming first.</summary>
     private static readonly string[] AllocationNames = ["dotnet_gc_heap_total_allocated", "gc_heap_total_allocated", "gc_allocations_size", "allocated_bytes"];
 
-    private static readonly string[] GrainCallNames = ["cluster_grain_calls"];
+    private static readonly string[] GrainCallNames = ["cluster_grain_calls_total", "cluster_grain_calls"];
 
     private static readonly TimeSpan MinimumSpacing = TimeSpan.FromMilliseconds(400);
 

@@ -53,6 +53,7 @@ internal static class MarkdownReport
         {
             AppendTargets(md, run);
             AppendHeadline(md, run);
+            AppendAccountingCost(md, run);
             AppendPlain(md, run);
             AppendStreamed(md, run);
         }
@@ -105,6 +106,47 @@ internal static class MarkdownReport
 
         void Row(string label, Func<string, string> value) =>
             md.AppendLine($"| {label} | {string.Join(" | ", others.Select(value))} |");
+    }
+
+    /// <summary>
+    /// What the guarantees cost, as throughput ratios between rows of this run (each pair measured in
+    /// the same rounds), and the cluster ledger's added latency beside one storage write on its own.
+    /// </summary>
+    private static void AppendAccountingCost(StringBuilder md, BenchRun run)
+    {
+        (string Label, string Numerator, string Denominator)[] pairs =
+        [
+            ("gateway ÷ yarp", "gateway", "yarp"),
+            ("gateway+limits ÷ gateway", "gateway+limits", "gateway"),
+            ("cluster+ledger ÷ cluster", "cluster+ledger", "cluster"),
+            ("cluster+limits ÷ cluster", "cluster+limits", "cluster"),
+        ];
+        var measured = pairs.Where(p => run.Target(p.Numerator) is { Failure: null } && run.Target(p.Denominator) is { Failure: null }).ToList();
+        if (measured.Count == 0)
+        {
+            return;
+        }
+
+        var levels = run.Settings.Concurrencies;
+        md.AppendLine("## Accounting cost (throughput ratios in this run)").AppendLine();
+        md.AppendLine($"| | {string.Join(" | ", levels.Select(c => Invariant($"c={c}")))} |");
+        md.AppendLine("|---|" + string.Concat(levels.Select(_ => "---:|")));
+        foreach (var (label, numerator, denominator) in measured)
+        {
+            md.AppendLine($"| {label} | {string.Join(" | ", levels.Select(c => Ratio(Divide(run.Summary(numerator, false, c)?.Throughput, run.Summary(denominator, false, c)?.Throughput))))} |");
+        }
+
+        md.AppendLine();
+        if (run.StorageWrite is { } write)
+        {
+            var low = levels.Min();
+            var added = Diff(run, "cluster+ledger", false, low, c => c.P50);
+            md.AppendLine(Invariant($"One Azure Table write on its own (sequential upserts of a ~300 B entity from the bench, as the silos reach storage): p50 {write.P50:0.00} ms, p99 {write.P99:0.00} ms.")
+                + (added is { } a ? Invariant($" cluster+ledger adds {a:0.00} ms at p50, c={low}: {a / write.P50:0.00}× one write.") : ""));
+            md.AppendLine();
+        }
+
+        static double? Divide(double? a, double? b) => a is { } x && b is { } y && y > 0 ? x / y : null;
     }
 
     private static void AppendPlain(StringBuilder md, BenchRun run)

@@ -24,6 +24,9 @@ internal sealed class BenchRun(BenchSettings settings, MachineInfo machine, stri
 
     public AccuracyResult? Accuracy { get; set; }
 
+    /// <summary>One Azure Table write on its own, as the cluster rows reach storage (through the delay proxy if any).</summary>
+    public Load.Percentiles? StorageWrite { get; set; }
+
     /// <summary>Things the reader should know: skipped rows, build output, metric names found.</summary>
     public List<string> Notes { get; } = [];
 

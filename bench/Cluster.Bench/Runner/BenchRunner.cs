@@ -16,6 +16,8 @@ internal sealed class BenchRunner(BenchSettings settings)
     /// <summary>True once this run started Azurite through the script, so it also stops it.</summary>
     private bool _azuriteStarted;
 
+    private Storage.DelayingTcpProxy? _storageProxy;
+
     public async Task<int> RunAsync()
     {
         var wall = Stopwatch.StartNew();
@@ -121,6 +123,11 @@ internal sealed class BenchRunner(BenchSettings settings)
         finally
         {
             await registry.DisposeAsync();
+            if (_storageProxy is not null)
+            {
+                await _storageProxy.DisposeAsync();
+            }
+
             if (_azuriteStarted)
             {
                 await AzuriteScript.RunAsync(settings.RepoRoot, "stop", Path.Combine(runDirectory, "azurite"));
@@ -169,9 +176,14 @@ internal sealed class BenchRunner(BenchSettings settings)
         CancellationToken cancellationToken)
     {
         string? clusterUnavailable = null;
+        string? storage = null;
         if (names.Any(n => n.StartsWith("cluster", StringComparison.Ordinal)))
         {
             clusterUnavailable = await PrepareAzuriteAsync(run, cancellationToken);
+            if (clusterUnavailable is null)
+            {
+                storage = await PrepareStorageAsync(run, cancellationToken);
+            }
         }
 
         var starts = new List<Task>();
@@ -216,7 +228,7 @@ internal sealed class BenchRunner(BenchSettings settings)
                 var started = Stopwatch.StartNew();
                 var clusterId = string.Create(CultureInfo.InvariantCulture, $"bench-{DateTime.UtcNow:yyyyMMddHHmmss}-{target.Name.Replace("+", "-", StringComparison.Ordinal)}");
                 var instance = cluster
-                    ? await launcher.StartClusterAsync(target.Name, variant, config, clusterId, cancellationToken)
+                    ? await launcher.StartClusterAsync(target.Name, variant, config, clusterId, storage, cancellationToken)
                     : await launcher.StartSingleAsync(target.Name, variant, config, cancellationToken);
                 target.Gateway = instance;
                 target.BaseUri = instance.BaseUri;
@@ -230,6 +242,25 @@ internal sealed class BenchRunner(BenchSettings settings)
                 Progress.Line($"{target.Name}: FAILED to start: {ex.Message}");
             }
         }
+    }
+
+    /// <summary>
+    /// The storage the cluster rows use (Azurite, or a delaying proxy in front of it), with one write's
+    /// round trip measured on its own for the report.
+    /// </summary>
+    private async Task<string> PrepareStorageAsync(BenchRun run, CancellationToken cancellationToken)
+    {
+        var port = AzuriteTablePort;
+        if (settings.StorageDelayMs > 0)
+        {
+            _storageProxy = Storage.DelayingTcpProxy.Start(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, AzuriteTablePort), TimeSpan.FromMilliseconds(settings.StorageDelayMs));
+            port = _storageProxy.Port;
+            run.Notes.Add(string.Create(CultureInfo.InvariantCulture, $"cluster rows: storage behind a proxy adding {settings.StorageDelayMs} ms per request (`--storage-delay-ms`)"));
+        }
+
+        var connectionString = Storage.StorageRoundTrip.AzuriteConnectionString(port);
+        run.StorageWrite = await Storage.StorageRoundTrip.MeasureAsync(connectionString, 200, cancellationToken);
+        return connectionString;
     }
 
     /// <summary>Null when Azurite answers on the table port; otherwise why the cluster rows are skipped.</summary>

@@ -29,6 +29,9 @@ internal sealed record BenchSettings
 
     public int UpstreamDelayMs { get; init; }
 
+    /// <summary>A fixed delay in front of Azure Table storage for the cluster rows (a TCP proxy), 0 for none.</summary>
+    public int StorageDelayMs { get; init; }
+
     public bool LoadRounds { get; init; }
 
     public bool OpenLoop { get; init; }
@@ -71,6 +74,8 @@ internal sealed record BenchSettings
           --rate RPS            open-loop rate (default: half the slowest target's c=16 throughput)
           --open-loop / --memory    add these phases to a quick run
           --azurite             start Azurite with deploy/local/azurite.sh (else only probe 127.0.0.1:10002)
+          --storage-delay-ms MS put a TCP proxy adding MS per request in front of Azure Table storage
+                                for the cluster rows (e.g. 5 for a cloud-like round trip)
           --no-build            do not build api/ and silo/ first
         """;
 
@@ -81,7 +86,7 @@ internal sealed record BenchSettings
         {
             "quick", "full", "accuracy", "out", "targets", "rounds", "duration", "warmup", "concurrency",
             "stream-concurrency", "chunks", "chunk-interval-ms", "delay-ms", "rate", "open-loop", "memory",
-            "azurite", "no-build", "repo",
+            "azurite", "no-build", "repo", "storage-delay-ms",
         };
         var unknown = reader.Names.Where(name => !known.Contains(name)).ToList();
         if (unknown.Count > 0)
@@ -121,6 +126,7 @@ internal sealed record BenchSettings
             StreamChunks = reader.Int("chunks", 16),
             ChunkIntervalMs = reader.Int("chunk-interval-ms", 2),
             UpstreamDelayMs = reader.Int("delay-ms", 0),
+            StorageDelayMs = reader.Int("storage-delay-ms", 0),
             LoadRounds = !accuracyOnly,
             OpenLoop = !accuracyOnly && (full || reader.Flag("open-loop")),
             OpenLoopRounds = full ? 3 : 1,

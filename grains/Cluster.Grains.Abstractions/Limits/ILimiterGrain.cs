@@ -28,6 +28,14 @@ public interface ILimiterGrain : IGrainWithStringKey
     [Alias("Release")]
     Task ReleaseAsync(string requestId);
 
+    /// <summary>
+    /// Applies a front-end's batch in order: the admissions and lease ends that arrived while its
+    /// previous call to this limiter was in flight, in one message. Returns, for each step, the
+    /// admission's answer, or null for a lease end. Every step is idempotent by request id, as alone.
+    /// </summary>
+    [Alias("Apply")]
+    Task<Admission?[]> ApplyAsync(LimiterOp[] ops);
+
     /// <summary>Keeps leases of long-running requests alive.</summary>
     [Alias("Renew")]
     Task RenewAsync(string[] requestIds);

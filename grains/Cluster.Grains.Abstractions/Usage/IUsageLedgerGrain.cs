@@ -16,6 +16,10 @@ public interface IUsageLedgerGrain : IGrainWithStringKey
     [Alias("Record")]
     Task RecordAsync(UsageRecord record);
 
+    /// <summary>Records several requests (a front-end's batch for this page); returns once all are durable.</summary>
+    [Alias("RecordMany")]
+    Task RecordManyAsync(UsageRecord[] records);
+
     /// <summary>Every record of this page (reads the whole page: for tests and audits, not for queries).</summary>
     [Alias("GetRecords")]
     Task<UsageRecord[]> GetRecordsAsync();

@@ -1,3 +1,4 @@
+using Cluster.Grains.Placement;
 using Cluster.Grains.Sessions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -6,12 +7,14 @@ namespace Cluster.Grains;
 
 public static class CompletionGrainsExtensions
 {
-    /// <summary>Registers what the cluster's grains need in a silo: time, the session settings.</summary>
+    /// <summary>Registers what the cluster's grains need in a silo: time, the session settings, home-silo placement.</summary>
     public static ISiloBuilder AddCompletionGrains(this ISiloBuilder silo)
     {
         var services = silo.Services;
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.SectionName);
+        services.AddPlacementDirector<HomeSiloPlacement, HomeSiloPlacementDirector>();
+        silo.AddIncomingGrainCallFilter<HomeSiloRebalancer>();
         return silo;
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Cluster.Grains.Access;
 using Cluster.Grains.Completions;
 using Cluster.Grains.Errors;
+using Cluster.Grains.Placement;
 using Orleans.Concurrency;
 using Orleans.Serialization;
 
@@ -13,11 +14,11 @@ namespace Cluster.Grains.Limits;
 /// Reentrant: admission and settlement have no await between check and update, so interleaving
 /// cannot over-admit, and a state write in progress does not hold up admissions (it writes a copy).
 /// </summary>
-[Reentrant]
+[Reentrant, HomeSiloPlacement]
 internal sealed class LimiterGrain(
     [PersistentState("limits", GrainStorage.Name)] IPersistentState<LimiterGrainState> state,
     DeepCopier copier,
-    TimeProvider time) : Grain, ILimiterGrain
+    TimeProvider time) : Grain, ILimiterGrain, IGrainMigrationParticipant
 {
     /// <summary>A lease lapses this long after admission or its last renewal.</summary>
     public static readonly TimeSpan LeaseLifetime = TimeSpan.FromMinutes(2);
@@ -42,13 +43,20 @@ internal sealed class LimiterGrain(
     private readonly HashSet<string> _endedSinceRecovery = new(StringComparer.Ordinal);
     private static readonly TimeSpan ConcurrencyRetry = TimeSpan.FromSeconds(1);
     private LimiterGrainState _live = new();
+
+    /// <summary>Moved here from another silo with its live counters (not restarted from storage): no recovery.</summary>
+    private bool _migrated;
     private bool _dirty;
     private Task? _writing;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _live = state.State;
-        if (state.RecordExists && _live.Leases.Count > 0)
+        if (!_migrated)
+        {
+            _live = state.State;
+        }
+
+        if (!_migrated && state.RecordExists && _live.Leases.Count > 0)
         {
             // Restarted from stored state with requests in flight: likely after a silo died. Leases
             // admitted after the last write are unknown until their front-ends reclaim them.
@@ -77,6 +85,73 @@ internal sealed class LimiterGrain(
         {
             await PersistAsync();
         }
+    }
+
+    /// <summary>Moving to another silo (<see cref="HomeSiloPlacement"/>): the live counters go along, exact to the last request.</summary>
+    public void OnDehydrate(IDehydrationContext dehydrationContext)
+    {
+        dehydrationContext.TryAddValue(MigratedState, _live);
+        dehydrationContext.TryAddValue(MigratedRecovery, new MigratedRecoveryWindow(_countUnknownUntil, [.. _endedSinceRecovery]));
+    }
+
+    public void OnRehydrate(IRehydrationContext rehydrationContext)
+    {
+        if (rehydrationContext.TryGetValue<LimiterGrainState>(MigratedState, out var live) && live is not null)
+        {
+            _live = live;
+            _migrated = true;
+            _dirty = true;
+        }
+
+        if (rehydrationContext.TryGetValue<MigratedRecoveryWindow>(MigratedRecovery, out var window) && window is not null)
+        {
+            _countUnknownUntil = window.CountUnknownUntil;
+            _endedSinceRecovery.UnionWith(window.EndedSinceRecovery);
+        }
+    }
+
+    private const string MigratedState = "limiter.live";
+    private const string MigratedRecovery = "limiter.recovery";
+
+    public Task<Admission?[]> ApplyAsync(LimiterOp[] ops)
+    {
+        var results = new Admission?[ops.Length];
+        var admissionsWait = _recoveringUntil is { } until && time.GetUtcNow() < until;
+        for (var i = 0; i < ops.Length; i++)
+        {
+            var op = ops[i];
+            if (op.Admission is { } admission)
+            {
+                if (!admissionsWait)
+                {
+                    results[i] = Admit(admission);
+                }
+            }
+            else if (op.Usage is { } usage)
+            {
+                Settle(op.EndedRequestId!, usage, op.CostUsd);
+            }
+            else
+            {
+                Release(op.EndedRequestId!);
+            }
+        }
+
+        return admissionsWait ? AdmitAfterRecoveryAsync(ops, results) : Task.FromResult(results);
+    }
+
+    /// <summary>A batch that arrived during recovery: its lease ends are applied, its admissions wait for the claims.</summary>
+    private async Task<Admission?[]> AdmitAfterRecoveryAsync(LimiterOp[] ops, Admission?[] results)
+    {
+        for (var i = 0; i < ops.Length; i++)
+        {
+            if (ops[i].Admission is { } admission)
+            {
+                results[i] = await AdmitAsync(admission);
+            }
+        }
+
+        return results;
     }
 
     public Task<Admission> AdmitAsync(AdmissionRequest request) =>
@@ -188,6 +263,18 @@ internal sealed class LimiterGrain(
 
     public Task SettleAsync(string requestId, TokenUsage usage, decimal costUsd)
     {
+        Settle(requestId, usage, costUsd);
+        return Task.CompletedTask;
+    }
+
+    public Task ReleaseAsync(string requestId)
+    {
+        Release(requestId);
+        return Task.CompletedTask;
+    }
+
+    private void Settle(string requestId, TokenUsage usage, decimal costUsd)
+    {
         var now = time.GetUtcNow();
         RollPeriods(now);
         NoteEnded(requestId, now);
@@ -200,17 +287,16 @@ internal sealed class LimiterGrain(
         {
             // Settled before: retries never count twice. (Just after a recovery an unknown request may
             // be one admitted after the last write: its usage is counted toward quotas.)
-            return Task.CompletedTask;
+            return;
         }
 
         _live.TokensToday += usage.TotalTokens;
         _live.TokensThisMonth += usage.TotalTokens;
         _live.SpendThisMonth += costUsd;
         _dirty = true;
-        return Task.CompletedTask;
     }
 
-    public Task ReleaseAsync(string requestId)
+    private void Release(string requestId)
     {
         var now = time.GetUtcNow();
         NoteEnded(requestId, now);
@@ -220,8 +306,6 @@ internal sealed class LimiterGrain(
             EndLease(lease, now, tokenDelta: -lease.ReservedTokens, requestDelta: -1);
             _dirty = true;
         }
-
-        return Task.CompletedTask;
     }
 
     public Task RenewAsync(string[] requestIds)

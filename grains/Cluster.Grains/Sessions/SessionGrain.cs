@@ -1,4 +1,5 @@
 using Cluster.Grains.Completions;
+using Cluster.Grains.Placement;
 using Microsoft.Extensions.Options;
 
 namespace Cluster.Grains.Sessions;
@@ -6,11 +7,14 @@ namespace Cluster.Grains.Sessions;
 /// <summary>
 /// A conversation's pins. Not reentrant on purpose: the first requests of a new session queue
 /// here, so they all receive the same pin. Kept in memory; pins lapse after the idle TTL (and the
-/// activation is collected then too), which only costs a cold prefix cache.
+/// activation is collected then too), which only costs a cold prefix cache. When it moves to its
+/// home silo (<see cref="HomeSiloPlacement"/>) the pins go along.
 /// </summary>
-internal sealed class SessionGrain(IOptions<SessionOptions> options, TimeProvider time) : Grain, ISessionGrain
+[HomeSiloPlacement]
+internal sealed class SessionGrain(IOptions<SessionOptions> options, TimeProvider time) : Grain, ISessionGrain, IGrainMigrationParticipant
 {
-    private readonly TimeSpan _ttl = TimeSpan.FromMinutes(options.Value.SessionTtlMinutes);
+    private const string MigratedSession = "session";
+    private readonly TimeSpan _ttl = options.Value.SessionTtl;
     private readonly Dictionary<string, string> _pins = new(StringComparer.Ordinal);
     private DateTimeOffset? _lastSeen;
     private long _requests;
@@ -60,6 +64,35 @@ internal sealed class SessionGrain(IOptions<SessionOptions> options, TimeProvide
     {
         Expire();
         return Task.FromResult(new SessionInfo(this.GetPrimaryKeyString(), new Dictionary<string, string>(_pins), _requests, _promptTokens, _completionTokens, _lastSeen, _repins));
+    }
+
+    public void OnDehydrate(IDehydrationContext dehydrationContext) =>
+        dehydrationContext.TryAddValue(MigratedSession, new SessionSnapshot(new Dictionary<string, string>(_pins), _lastSeen, _requests, _promptTokens, _completionTokens, _repins));
+
+    public void OnRehydrate(IRehydrationContext rehydrationContext)
+    {
+        if (rehydrationContext.TryGetValue<SessionSnapshot>(MigratedSession, out var snapshot) && snapshot is not null)
+        {
+            foreach (var (model, deployment) in snapshot.Pins)
+            {
+                _pins[model] = deployment;
+            }
+
+            (_lastSeen, _requests, _promptTokens, _completionTokens, _repins) =
+                (snapshot.LastSeen, snapshot.Requests, snapshot.PromptTokens, snapshot.CompletionTokens, snapshot.Repins);
+        }
+    }
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (_lastSeen is { } seen)
+        {
+            // Moved here: keep the pins for what is left of their idle time.
+            var left = _ttl - (time.GetUtcNow() - seen);
+            DelayDeactivation(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        }
+
+        return Task.CompletedTask;
     }
 
     private void Touch()

@@ -7,4 +7,7 @@ public sealed class SessionOptions
 
     /// <summary>A session forgets its pins after this long without requests.</summary>
     public int SessionTtlMinutes { get; set; } = 30;
+
+    /// <summary><see cref="SessionTtlMinutes"/> as a duration.</summary>
+    public TimeSpan SessionTtl => TimeSpan.FromMinutes(SessionTtlMinutes);
 }

@@ -1,4 +1,5 @@
 using Cluster.Grains.Errors;
+using Cluster.Grains.Placement;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
@@ -18,8 +19,10 @@ namespace Cluster.Grains.Usage;
 /// the open segment's base plus its own records is the page's usage, kept by the same writes.
 /// When a write covers a sealed segment and the new open one, they are written in that order, so
 /// a stored base never counts a record that is not stored.
+/// A page lives on its home silo (<see cref="HomeSiloPlacement"/>), so a tenant's pages spread over
+/// the silos and follow the membership; a moved page reads its head and open segment back.
 /// </summary>
-[Reentrant]
+[Reentrant, HomeSiloPlacement]
 internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger) : Grain, IUsageLedgerGrain
 {
     public const int SegmentSize = 64;
@@ -118,6 +121,22 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
         _dirty.Add(_segments.Count - 1);
         _rollup = null;
         return CommitAsync();
+    }
+
+    public Task RecordManyAsync(UsageRecord[] records)
+    {
+        if (records.Length == 1)
+        {
+            return RecordAsync(records[0]);
+        }
+
+        var writes = new Task[records.Length];
+        for (var i = 0; i < records.Length; i++)
+        {
+            writes[i] = RecordAsync(records[i]);
+        }
+
+        return Task.WhenAll(writes);
     }
 
     private List<int> UnscannedSegmentsThatMayHold(UsageRecord record)

@@ -1,3 +1,4 @@
+using Cluster.Relay.Providers;
 using Microsoft.Extensions.Configuration;
 
 namespace Cluster.Hosting.Configuration;
@@ -16,7 +17,8 @@ public static class ClusterConfiguration
     public const string UpstreamKeyVariable = "CLUSTER_UPSTREAM_API_KEY";
     public const string UpstreamModelName = "upstream";
 
-    public static void AddClusterSources(this IConfigurationManager configuration, string[] args)
+    /// <summary>Adds the sources above and checks the result (the shared sections and <paramref name="frontEndSections"/>), naming every bad key.</summary>
+    public static void AddClusterSources(this IConfigurationManager configuration, string[] args, params IReadOnlyList<ISettingsSection> frontEndSections)
     {
         var file = configuration["config"] ?? Environment.GetEnvironmentVariable(ConfigFileVariable);
         if (!string.IsNullOrWhiteSpace(file))
@@ -46,7 +48,7 @@ public static class ClusterConfiguration
             AddUpstreamFromEnvironment(configuration);
         }
 
-        var errors = ClusterConfigurationValidator.ValidateAll(configuration);
+        var errors = ClusterConfigurationValidator.ValidateAll(configuration, frontEndSections);
         if (errors.Count > 0)
         {
             throw new ClusterConfigurationException(errors);
@@ -69,7 +71,7 @@ public static class ClusterConfiguration
             [prefix + "Name"] = string.IsNullOrWhiteSpace(upstreamModel) ? UpstreamModelName : upstreamModel,
             [prefix + "OwnedBy"] = "upstream",
             [prefix + "Deployments:0:Id"] = "upstream-0",
-            [prefix + "Deployments:0:Provider"] = "openai",
+            [prefix + "Deployments:0:Provider"] = ProviderNames.OpenAI,
             [prefix + "Deployments:0:BaseUrl"] = url,
         };
         if (!string.IsNullOrWhiteSpace(upstreamModel))

@@ -5,8 +5,10 @@ public sealed class ClusterHostOptions
 {
     public const string SectionName = "Cluster";
 
+    public const int DefaultDrainTimeoutSeconds = 30;
+
     /// <summary>For the api: <c>CoHosted</c> (a silo in the same process, the default) or <c>Client</c>.</summary>
-    public string Mode { get; set; } = "CoHosted";
+    public ClusterMode Mode { get; set; } = ClusterMode.CoHosted;
 
     public int SiloPort { get; set; } = 11111;
 
@@ -25,7 +27,6 @@ public sealed class ClusterHostOptions
     /// <summary>The address other silos reach this one at.</summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
-
     /// <summary>
     /// How long a process may take to stop after SIGTERM: readiness turns 503 at once, then
     /// requests in flight (streams included) finish, a silo deactivates its grains and leaves the
@@ -33,7 +34,8 @@ public sealed class ClusterHostOptions
     /// </summary>
     public int DrainTimeoutSeconds { get; set; } = DefaultDrainTimeoutSeconds;
 
-    public const int DefaultDrainTimeoutSeconds = 30;
+    /// <summary><see cref="DrainTimeoutSeconds"/> as a duration.</summary>
+    public TimeSpan DrainTimeout => TimeSpan.FromSeconds(DrainTimeoutSeconds);
 
     /// <summary>
     /// For a silo in Kubernetes: Orleans' Kubernetes hosting takes the silo's name from the pod
@@ -42,5 +44,5 @@ public sealed class ClusterHostOptions
     /// </summary>
     public bool Kubernetes { get; set; }
 
-    public bool IsClient => string.Equals(Mode, "Client", StringComparison.OrdinalIgnoreCase);
+    public bool IsClient => Mode == ClusterMode.Client;
 }

@@ -6,10 +6,10 @@ public sealed class MembershipOptions
     public const string SectionName = "Clustering";
 
     /// <summary><c>Localhost</c> (the default) or <c>AzureTable</c>.</summary>
-    public string Provider { get; set; } = "Localhost";
+    public MembershipProvider Provider { get; set; } = MembershipProvider.Localhost;
 
     /// <summary>Defaults to <c>Storage:ConnectionString</c>.</summary>
     public string? ConnectionString { get; set; }
 
-    public bool IsAzureTable => string.Equals(Provider, "AzureTable", StringComparison.OrdinalIgnoreCase);
+    public bool IsAzureTable => Provider == MembershipProvider.AzureTable;
 }

@@ -5,10 +5,13 @@ public sealed class StorageOptions
 {
     public const string SectionName = "Storage";
 
+    public const string DefaultConnectionString = "UseDevelopmentStorage=true";
+
     /// <summary><c>Memory</c> (the default) or <c>AzureTable</c>.</summary>
-    public string Provider { get; set; } = "Memory";
+    public StorageProvider Provider { get; set; } = StorageProvider.Memory;
 
-    public string ConnectionString { get; set; } = "UseDevelopmentStorage=true";
+    /// <summary>The Azure Storage connection string (Azurite's by default).</summary>
+    public string ConnectionString { get; set; } = DefaultConnectionString;
 
-    public bool IsAzureTable => string.Equals(Provider, "AzureTable", StringComparison.OrdinalIgnoreCase);
+    public bool IsAzureTable => Provider == StorageProvider.AzureTable;
 }

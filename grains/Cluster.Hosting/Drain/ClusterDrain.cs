@@ -16,9 +16,8 @@ public static class ClusterDrain
 {
     public static void AddClusterDrain(this IHostApplicationBuilder builder)
     {
-        var seconds = builder.Configuration.GetSection(ClusterHostOptions.SectionName).Get<ClusterHostOptions>()?.DrainTimeoutSeconds
-            ?? ClusterHostOptions.DefaultDrainTimeoutSeconds;
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(seconds));
+        var host = builder.Configuration.GetSection(ClusterHostOptions.SectionName).Get<ClusterHostOptions>() ?? new ClusterHostOptions();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = host.DrainTimeout);
     }
 
     /// <summary>True once the process has begun to stop: it must not be sent new work.</summary>

@@ -25,5 +25,6 @@ public sealed class UsageOptions
     /// </summary>
     public string? SpoolDirectory { get; set; }
 
+    /// <summary><see cref="DurableWaitSeconds"/> as a duration.</summary>
     public TimeSpan DurableWait => TimeSpan.FromSeconds(DurableWaitSeconds);
 }

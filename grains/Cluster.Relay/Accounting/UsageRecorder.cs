@@ -10,11 +10,28 @@ namespace Cluster.Relay.Accounting;
 /// that died; if the page has not stored it within <see cref="UsageOptions.DurableWait"/> (storage
 /// unreachable, or the cluster still recovering), it goes to this front-end's <see cref="LedgerSpool"/>
 /// on local disk, and the spool replays it into the ledger later. A record is never dropped silently:
-/// only a failing local disk on top of an unreachable ledger fails the response.
+/// only a failing local disk on top of an unreachable ledger fails the response. Records for one page
+/// travel together: one call in flight per page, the records that arrive meanwhile go in the next.
 /// </summary>
-internal sealed partial class UsageRecorder(IGrainFactory grains, LedgerSpool spool, IOptions<UsageOptions> options, TimeProvider time, ILogger<UsageRecorder> logger)
+internal sealed partial class UsageRecorder
 {
-    private readonly UsageOptions _options = options.Value;
+    private readonly IGrainFactory _grains;
+    private readonly LedgerSpool _spool;
+    private readonly UsageOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<UsageRecorder> _logger;
+    private readonly CallBatcher<UsageRecord, bool> _batches;
+
+    public UsageRecorder(IGrainFactory grains, LedgerSpool spool, IOptions<UsageOptions> options, TimeProvider time, ILogger<UsageRecorder> logger)
+    {
+        (_grains, _spool, _options, _time, _logger) = (grains, spool, options.Value, time, logger);
+        _batches = new CallBatcher<UsageRecord, bool>(async (page, records) =>
+        {
+            var ledger = _grains.GetGrain<IUsageLedgerGrain>(page);
+            await ClusterCalls.RetryAsync(() => ledger.RecordManyAsync(records), _options.DurableWait, _time, IsUnavailable).ConfigureAwait(false);
+            return new bool[records.Length];
+        });
+    }
 
     public bool Enabled => _options.Enabled;
 
@@ -27,20 +44,20 @@ internal sealed partial class UsageRecorder(IGrainFactory grains, LedgerSpool sp
 
         try
         {
-            await StoreAsync(record, _options.DurableWait).ConfigureAwait(false);
+            await _batches.SendAsync(UsageLedger.KeyOf(record, _options.LedgerShards), record).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
-            spool.Append(record);
-            LogSpooled(logger, record.RequestId, ex.GetType().Name);
+            _spool.Append(record);
+            LogSpooled(_logger, record.RequestId, ex.GetType().Name);
         }
     }
 
     /// <summary>Stores a record in its ledger page, resending while the page is unreachable, for up to <paramref name="window"/>.</summary>
     public Task StoreAsync(UsageRecord record, TimeSpan window)
     {
-        var page = grains.GetGrain<IUsageLedgerGrain>(UsageLedger.KeyOf(record, _options.LedgerShards));
-        return ClusterCalls.RetryAsync(() => page.RecordAsync(record), window, time, IsUnavailable);
+        var page = _grains.GetGrain<IUsageLedgerGrain>(UsageLedger.KeyOf(record, _options.LedgerShards));
+        return ClusterCalls.RetryAsync(() => page.RecordAsync(record), window, _time, IsUnavailable);
     }
 
     /// <summary>The ledger could not be reached, or its storage could not be written: worth trying again later.</summary>

@@ -12,5 +12,6 @@ public sealed class RelayClusterOptions
     /// </summary>
     public int RetryWindowSeconds { get; set; } = 20;
 
+    /// <summary><see cref="RetryWindowSeconds"/> as a duration.</summary>
     public TimeSpan RetryWindow => TimeSpan.FromSeconds(RetryWindowSeconds);
 }

@@ -72,15 +72,15 @@ internal sealed partial class CompletionRelay(
             {
                 reached = (model, deployment);
                 using var attempt = balancer.Begin(model, deployment, request.Prompt);
-                using var total = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                total.CancelAfter(deployment.Timeouts.Total);
-                using var stage = CancellationTokenSource.CreateLinkedTokenSource(total.Token);
-                stage.CancelAfter(deployment.Timeouts.FirstToken);
+                // The timeouts run on the relay's clock: total, and the stage (first token, then idle between chunks).
+                using var total = new CancellationTokenSource(deployment.Timeouts.Total, Time);
+                using var stage = new CancellationTokenSource(deployment.Timeouts.FirstToken, Time);
+                using var backend = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, total.Token, stage.Token);
                 var begun = Time.GetTimestamp();
                 var call = new UpstreamCall(model, deployment, request);
                 var provider = providers.For(deployment);
                 using var span = GenAiSpans.StartRequest(GenAiSpans.OperationName(request.Kind), request.RequestedModel, ProviderOf(deployment), request.SessionId);
-                var upstream = (request.Stream ? provider.StreamAsync(call, stage.Token) : Unary(provider, call, stage.Token)).GetAsyncEnumerator(stage.Token);
+                var upstream = (request.Stream ? provider.StreamAsync(call, backend.Token) : Unary(provider, call, backend.Token)).GetAsyncEnumerator(backend.Token);
                 await using (upstream.ConfigureAwait(false))
                 {
                     var step = await NextAsync(upstream, deployment, started: false, total, cancellationToken).ConfigureAwait(false);
@@ -297,9 +297,9 @@ internal sealed partial class CompletionRelay(
                 yield break;
             }
 
-            if (attempt > 0 && _routing.RetryBackoffMs > 0)
+            if (attempt > 0 && _routing.RetryBackoff > TimeSpan.Zero)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(_routing.RetryBackoffMs * (1 << Math.Min(attempt - 1, 6))), services.Time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(_routing.RetryBackoff * (1 << Math.Min(attempt - 1, 6)), services.Time, cancellationToken).ConfigureAwait(false);
             }
 
             yield return (model, deployment);
@@ -324,8 +324,8 @@ internal sealed partial class CompletionRelay(
     /// <summary>The backend's kind as the GenAI conventions name providers.</summary>
     private static string ProviderOf(DeploymentDefinition deployment) => deployment.Provider switch
     {
-        "azure-openai" => "azure.ai.openai",
-        "openai" => "openai",
+        ProviderNames.AzureOpenAI => "azure.ai.openai",
+        ProviderNames.OpenAI => "openai",
         var other => other,
     };
 

@@ -9,6 +9,7 @@ internal sealed partial class RelayServices(
     IGrainFactory grains,
     AccessView access,
     UsageRecorder usage,
+    LimiterCalls limiters,
     LeaseKeeper leases,
     TokenCounter tokens,
     TimeProvider time,
@@ -21,6 +22,8 @@ internal sealed partial class RelayServices(
     public AccessView Access => access;
 
     public UsageRecorder Usage => usage;
+
+    public LimiterCalls Limiters => limiters;
 
     public LeaseKeeper Leases => leases;
 

@@ -33,7 +33,7 @@ internal sealed class RequestAccount(CompletionRequest request, RelayServices se
         var (reserved, cost) = needsTokens ? Reservation(model) : (0, 0m);
         var limiter = ILimiterGrain.TenantKey(tenant.Id);
         var admissionRequest = new AdmissionRequest(request.RequestId, key?.Id, keyLimits, model.Name, modelLimits, tenant.Limits, tenant.Quotas, reserved, cost);
-        var admission = await RetryAsync(() => services.Grains.GetGrain<ILimiterGrain>(limiter).AdmitAsync(admissionRequest)).ConfigureAwait(false);
+        var admission = await services.Limiters.AdmitAsync(limiter, admissionRequest).ConfigureAwait(false);
         Limits = admission.Status;
         if (!admission.Admitted)
         {
@@ -57,7 +57,7 @@ internal sealed class RequestAccount(CompletionRequest request, RelayServices se
         var admissionRequest = new AdmissionRequest(
             request.RequestId, null, ScopeLimits.None, model.Name, ScopeLimits.None,
             new ScopeLimits(deployment.Rpm, deployment.Tpm, deployment.MaxConcurrency), TenantQuotas.None, reserved, 0);
-        var admission = await RetryAsync(() => services.Grains.GetGrain<ILimiterGrain>(limiter).AdmitAsync(admissionRequest)).ConfigureAwait(false);
+        var admission = await services.Limiters.AdmitAsync(limiter, admissionRequest).ConfigureAwait(false);
         if (!admission.Admitted)
         {
             return Refusal(admission);
@@ -75,7 +75,7 @@ internal sealed class RequestAccount(CompletionRequest request, RelayServices se
         {
             _deploymentLimiter = null;
             services.Leases.Forget(limiter, request.RequestId);
-            await RetryAsync(() => services.Grains.GetGrain<ILimiterGrain>(limiter).ReleaseAsync(request.RequestId)).ConfigureAwait(false);
+            await services.Limiters.ReleaseAsync(limiter, request.RequestId).ConfigureAwait(false);
         }
     }
 
@@ -143,7 +143,7 @@ internal sealed class RequestAccount(CompletionRequest request, RelayServices se
     {
         try
         {
-            await RetryAsync(() => services.Grains.GetGrain<ILimiterGrain>(limiter).SettleAsync(request.RequestId, usage, cost)).ConfigureAwait(false);
+            await services.Limiters.SettleAsync(limiter, request.RequestId, usage, cost).ConfigureAwait(false);
         }
         catch (Exception ex) when (ClusterCalls.IsTransient(ex))
         {
@@ -166,7 +166,7 @@ internal sealed class RequestAccount(CompletionRequest request, RelayServices se
             if (limiter is not null)
             {
                 services.Leases.Forget(limiter, request.RequestId);
-                releases.Add(RetryAsync(() => services.Grains.GetGrain<ILimiterGrain>(limiter).ReleaseAsync(request.RequestId)));
+                releases.Add(services.Limiters.ReleaseAsync(limiter, request.RequestId));
             }
         }
 
@@ -194,11 +194,6 @@ internal sealed class RequestAccount(CompletionRequest request, RelayServices se
                 OpenAICode = failure.OpenAICode,
                 Limits = limits,
             };
-
-    /// <summary>A limiter call, sent again while the cluster moves the limiter off a silo that died (idempotent by request id).</summary>
-    private Task<T> RetryAsync<T>(Func<Task<T>> call) => ClusterCalls.RetryAsync(call, services.RetryWindow, services.Time);
-
-    private Task RetryAsync(Func<Task> call) => ClusterCalls.RetryAsync(call, services.RetryWindow, services.Time);
 
     private static GatewayException Refusal(Admission admission) =>
         new(admission.Code ?? GatewayErrorCode.RateLimited, admission.Message ?? "Rate limit reached.")

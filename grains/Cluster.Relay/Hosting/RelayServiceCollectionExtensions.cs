@@ -4,6 +4,7 @@ using Cluster.Relay.Providers.LocalEmbeddings;
 using Cluster.Relay.Providers.OpenAI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Cluster.Relay.Hosting;
 
@@ -31,11 +32,16 @@ public static class RelayServiceCollectionExtensions
         services.TryAddSingleton<UsageRecorder>();
         services.TryAddSingleton<LedgerSpool>();
         services.TryAddSingleton<LeaseKeeper>();
+        services.TryAddSingleton<LimiterCalls>();
         services.AddHostedService<LedgerSpoolReplayer>();
-        services.AddOptions<UsageOptions>().BindConfiguration(UsageOptions.SectionName);
-        services.AddOptions<LimitOptions>().BindConfiguration(LimitOptions.SectionName);
-        services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.SectionName);
-        services.AddOptions<RelayClusterOptions>().BindConfiguration(RelayClusterOptions.SectionName);
+        services.AddOptions<UsageOptions>().BindConfiguration(UsageOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UsageOptions>, UsageOptionsValidator>());
+        services.AddOptions<LimitOptions>().BindConfiguration(LimitOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LimitOptions>, LimitOptionsValidator>());
+        services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RoutingOptions>, RoutingOptionsValidator>());
+        services.AddOptions<RelayClusterOptions>().BindConfiguration(RelayClusterOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RelayClusterOptions>, RelayClusterOptionsValidator>());
         return services;
     }
 }

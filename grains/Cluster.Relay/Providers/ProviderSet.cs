@@ -8,13 +8,24 @@ using Cluster.Relay.Providers.OpenAI;
 namespace Cluster.Relay.Providers;
 
 /// <summary>Maps a deployment's <c>Provider</c> to the code that speaks to it.</summary>
-internal sealed class ProviderSet(OpenAIProvider openAI, EchoProvider echo, LocalEmbeddingsProvider localEmbeddings)
+internal sealed class ProviderSet
 {
-    public IModelProvider For(DeploymentDefinition deployment) => deployment.Provider switch
+    private readonly Func<string, IModelProvider?> _byName;
+
+    public ProviderSet(OpenAIProvider openAI, EchoProvider echo, LocalEmbeddingsProvider localEmbeddings)
+        : this(name => name switch
+        {
+            ProviderNames.OpenAI or ProviderNames.AzureOpenAI => openAI,
+            ProviderNames.Echo => echo,
+            ProviderNames.LocalEmbeddings => localEmbeddings,
+            _ => null,
+        })
     {
-        "openai" or "azure-openai" => openAI,
-        "echo" => echo,
-        "local-embeddings" => localEmbeddings,
-        _ => throw new GatewayException(GatewayErrorCode.Internal, $"Deployment '{deployment.Id}' has an unknown provider."),
-    };
+    }
+
+    /// <summary>Providers looked up by name (unit tests give the relay a scripted provider this way).</summary>
+    internal ProviderSet(Func<string, IModelProvider?> byName) => _byName = byName;
+
+    public IModelProvider For(DeploymentDefinition deployment) =>
+        _byName(deployment.Provider) ?? throw new GatewayException(GatewayErrorCode.Internal, $"Deployment '{deployment.Id}' has an unknown provider.");
 }

@@ -33,7 +33,7 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
         _strategies = new RoutingStrategies(_options);
         _time = time;
         _logger = logger;
-        var period = TimeSpan.FromMilliseconds(_options.StatusSyncMilliseconds);
+        var period = _options.StatusSync;
         _sync = time.CreateTimer(_ => _ = SyncAsync(), null, period, period);
     }
 

@@ -1,6 +1,10 @@
 namespace Cluster.Relay.Routing;
 
-/// <summary>The <c>Routing</c> section: retries, failover, circuit breaking, health checks and sessions.</summary>
+/// <summary>
+/// The <c>Routing</c> section: retries, failover, circuit breaking, health checks and sessions.
+/// The keys keep the units the README documents (seconds, milliseconds, minutes); the code reads
+/// the <see cref="TimeSpan"/> properties computed from them.
+/// </summary>
 public sealed class RoutingOptions
 {
     public const string SectionName = "Routing";
@@ -8,30 +12,50 @@ public sealed class RoutingOptions
     /// <summary>Attempts per request across deployments and fallback models, before the first byte.</summary>
     public int MaxAttempts { get; set; } = 4;
 
-    /// <summary>Wait before the second attempt; doubles for each further one.</summary>
+    /// <summary>Wait before the second attempt, in milliseconds; doubles for each further one.</summary>
     public int RetryBackoffMs { get; set; } = 25;
 
     /// <summary>Failures within <see cref="FailureWindowSeconds"/> that open a deployment's circuit.</summary>
     public int FailureThreshold { get; set; } = 3;
 
+    /// <summary>The window, in seconds, in which a deployment's failures are counted.</summary>
     public int FailureWindowSeconds { get; set; } = 30;
 
-    /// <summary>How long an open circuit keeps a deployment out before one probe request is let through.</summary>
+    /// <summary>How long, in seconds, an open circuit keeps a deployment out before one probe request is let through.</summary>
     public int CooldownSeconds { get; set; } = 30;
 
-    /// <summary>When set, <c>GET {BaseUrl}/models</c> is checked this often for each deployment in use.</summary>
+    /// <summary>When set, <c>GET {BaseUrl}/models</c> is checked this often (seconds) for each deployment in use.</summary>
     public int? HealthCheckIntervalSeconds { get; set; }
 
-    /// <summary>A session forgets its pins after this long without requests.</summary>
+    /// <summary>A session forgets its pins after this many minutes without requests.</summary>
     public int SessionTtlMinutes { get; set; } = 30;
 
     /// <summary>
-    /// How long a request waits for its session's pin before it is routed by the model's strategy
-    /// (and pinned after serving): a session grain that was on a silo that died is unreachable until
-    /// the cluster declares the silo dead, and a session must not stall on it.
+    /// How long (milliseconds) a request waits for its session's pin before it is routed by the
+    /// model's strategy (and pinned after serving): a session grain that was on a silo that died is
+    /// unreachable until the cluster declares the silo dead, and a session must not stall on it.
     /// </summary>
     public int SessionLookupTimeoutMs { get; set; } = 500;
 
+    /// <summary>How often (milliseconds) each front-end reports to and learns from the deployments' status grains.</summary>
+    public int StatusSyncMilliseconds { get; set; } = 1000;
+
+    /// <summary><see cref="RetryBackoffMs"/>: the wait before the second attempt.</summary>
+    public TimeSpan RetryBackoff => TimeSpan.FromMilliseconds(RetryBackoffMs);
+
+    /// <summary><see cref="FailureWindowSeconds"/> as a duration.</summary>
+    public TimeSpan FailureWindow => TimeSpan.FromSeconds(FailureWindowSeconds);
+
+    /// <summary><see cref="CooldownSeconds"/> as a duration.</summary>
+    public TimeSpan Cooldown => TimeSpan.FromSeconds(CooldownSeconds);
+
+    /// <summary><see cref="HealthCheckIntervalSeconds"/> as a duration; null when active checks are off.</summary>
+    public TimeSpan? HealthCheckInterval => HealthCheckIntervalSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
+
+    /// <summary><see cref="SessionTtlMinutes"/> as a duration.</summary>
+    public TimeSpan SessionTtl => TimeSpan.FromMinutes(SessionTtlMinutes);
+
+    /// <summary><see cref="SessionLookupTimeoutMs"/> as a duration.</summary>
     public TimeSpan SessionLookupTimeout => TimeSpan.FromMilliseconds(SessionLookupTimeoutMs);
 
     /// <summary>
@@ -44,13 +68,13 @@ public sealed class RoutingOptions
     /// <summary><c>prefix-aware</c> routing: below this many requests in flight a deployment never counts as over its share.</summary>
     public int PrefixMinInFlight { get; set; } = 4;
 
-    /// <summary>How often each front-end reports to and learns from the deployments' status grains.</summary>
-    public int StatusSyncMilliseconds { get; set; } = 1000;
+    /// <summary><see cref="StatusSyncMilliseconds"/> as a duration.</summary>
+    public TimeSpan StatusSync => TimeSpan.FromMilliseconds(StatusSyncMilliseconds);
 
     public CircuitPolicy Policy(string? baseUrl) => new(
         FailureThreshold,
-        TimeSpan.FromSeconds(FailureWindowSeconds),
-        TimeSpan.FromSeconds(CooldownSeconds),
-        HealthCheckIntervalSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+        FailureWindow,
+        Cooldown,
+        HealthCheckInterval,
         baseUrl is null ? null : baseUrl.TrimEnd('/') + "/models");
 }

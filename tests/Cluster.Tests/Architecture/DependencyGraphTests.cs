@@ -8,6 +8,7 @@ namespace Cluster.Tests.Architecture;
 /// cycle, the api uses no grain implementation, and the relay references grain contracts only.
 /// Read from the source files of this repository; no cluster.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed partial class DependencyGraphTests
 {
     [Theory]

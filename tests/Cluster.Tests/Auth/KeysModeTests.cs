@@ -147,12 +147,8 @@ public sealed class KeysModeTests(KeysModeFixture fixture) : IClassFixture<KeysM
 
         foreach (var frontEnd in fixture.FrontEnds)
         {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-            string[] ids;
-            while (!(ids = await ModelIdsAsync(frontEnd, secret)).Contains(KeysModeFixture.AllowedModel) && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100);
-            }
+            var ids = await Eventually.ValueAsync(
+                () => ModelIdsAsync(frontEnd, secret), i => i.Contains(KeysModeFixture.AllowedModel), "the front-end to see the tenant's new model", TimeSpan.FromSeconds(5));
 
             Assert.Equal([KeysModeFixture.AllowedAlias, KeysModeFixture.AllowedModel], ids);
             Assert.Equal(HttpStatusCode.OK, (await fixture.Client.ChatAsync(frontEnd.BaseUrl, secret, KeysModeFixture.AllowedModel)).Status);
@@ -258,14 +254,11 @@ public sealed class KeysModeTests(KeysModeFixture fixture) : IClassFixture<KeysM
     /// <summary>Polls <c>GET /v1/models</c> with <paramref name="key"/> until it answers <paramref name="expected"/>.</summary>
     private async Task WaitForStatusAsync(GatewayHost frontEnd, string key, HttpStatusCode expected, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        HttpStatusCode status;
-        while ((status = (await fixture.Client.SendAsync(HttpMethod.Get, frontEnd.BaseUrl + "/v1/models", key)).Status) != expected && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.Equal(expected, status);
+        await Eventually.ValueAsync(
+            async () => (await fixture.Client.SendAsync(HttpMethod.Get, frontEnd.BaseUrl + "/v1/models", key)).Status,
+            status => status == expected,
+            $"GET /v1/models to answer {(int)expected}",
+            timeout);
     }
 
     private async Task<string[]> ModelIdsAsync(GatewayHost frontEnd, string key)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -17,7 +18,8 @@ namespace Cluster.Tests.Chaos;
 /// front-ends, 3 backends, 40 sessions sending turn after turn (half streamed) while each silo in
 /// turn is killed with SIGKILL and started again. The ledger matches what the backends served,
 /// every response a client received completely is recorded once, no finished answer turns into an
-/// error, and a session moves to another deployment only when its pin was lost with its silo.
+/// error, a session moves to another deployment only when its pin was lost with its silo, and a
+/// silo that comes back takes its share of the grain work again within 30 s.
 /// </summary>
 public sealed class ClusterChaosTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -25,6 +27,11 @@ public sealed class ClusterChaosTests(ITestOutputHelper output) : IAsyncLifetime
     private const string Model = "chaos-model";
     private const int Sessions = 40;
     private static readonly TimeSpan Unanswered = TimeSpan.FromSeconds(40);
+
+    /// <summary>The issue's bar: a silo that rejoins serves at least this share of the grain calls within <see cref="RejoinWithin"/>.</summary>
+    private const double RejoinShare = 0.20;
+    private static readonly TimeSpan RejoinWithin = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ShareWindow = TimeSpan.FromSeconds(3);
 
     private readonly string _run = Guid.NewGuid().ToString("N")[..10];
     private readonly List<SiloProcess> _silos = [];
@@ -83,6 +90,7 @@ public sealed class ClusterChaosTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         var fronts = new[] { await StartApiAsync(clusterId), await StartApiAsync(clusterId) };
+        var rejoins = new List<string>();
         using var stop = new CancellationTokenSource();
         var load = Enumerable.Range(0, Sessions).Select(s => Task.Run(() => SessionAsync(s, fronts[s % 2].BaseUrl, stop.Token))).ToArray();
         await WaitUntilAsync(() => _completed.Count >= 200, "the first 200 responses");
@@ -95,6 +103,7 @@ public sealed class ClusterChaosTests(ITestOutputHelper output) : IAsyncLifetime
             await WaitUntilAsync(() => _completed.Count >= atKill + 150, $"150 responses after silo {i} was killed", TimeSpan.FromSeconds(90));
             _silos[i] = await _processes.StartSiloAsync(clusterId, doomed.SiloPort, doomed.GatewayPort);
             var atRestart = _completed.Count;
+            rejoins.Add(await RejoinShareAsync(i));
             await WaitUntilAsync(() => _completed.Count >= atRestart + 150, $"150 responses after silo {i} came back", TimeSpan.FromSeconds(90));
         }
 
@@ -111,7 +120,8 @@ public sealed class ClusterChaosTests(ITestOutputHelper output) : IAsyncLifetime
         var interrupted = ledger.Where(r => r.Status != "ok").ToList();
         output.WriteLine($"{_sent} sent, {_completed.Count} completed, {_failures.Count} failed ({string.Join(", ", _failures.GroupBy(f => f).Select(g => $"{g.Key}: {g.Count()}"))}); "
             + $"{_finishedThenFailed} finished streams ended in an error; ledger {ids.Count} records / {ledgerTokens} tokens, {interrupted.Count} not ok; "
-            + $"backends served {_upstreams.Sum(u => u.CompletedCount)} / {servedTokens} tokens; {spooled} records went through the spool.");
+            + $"backends served {_upstreams.Sum(u => u.CompletedCount)} / {servedTokens} tokens; {spooled} records went through the spool; "
+            + $"after each restart the silo's share of grain calls: {string.Join(", ", rejoins)}.");
 
         // Every response a client received completely is in the ledger, once.
         Assert.Equal(ids.Count, ids.Distinct().Count());
@@ -133,6 +143,41 @@ public sealed class ClusterChaosTests(ITestOutputHelper output) : IAsyncLifetime
                 var info = await new AdminApi(_client, fronts[0].BaseUrl, AdminKey).GetAsync($"/admin/sessions/{SessionId(session)}?tenant={Tenant}");
                 Assert.True(info["requests"]!.GetValue<long>() < deployments.Count, $"Session {session} moved ({string.Join(",", deployments)}) while its pin survived: {info.ToJsonString()}");
             }
+        }
+    }
+
+    /// <summary>
+    /// Waits until the restarted silo <paramref name="index"/> handles at least <see cref="RejoinShare"/>
+    /// of the cluster's grain calls over a <see cref="ShareWindow"/>, and fails if that takes longer
+    /// than <see cref="RejoinWithin"/> from its start (the issue's requirement, so a deadline by design).
+    /// </summary>
+    private async Task<string> RejoinShareAsync(int index)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var samples = new List<(long At, double[] Calls)>();
+        var seen = new List<string>();
+        while (true)
+        {
+            var calls = await Task.WhenAll(_silos.Select(s =>
+                PrometheusScrape.SumAsync(_client.Http, s.HttpUrl + "/metrics", "cluster_grain_calls_handled_total")));
+            var now = Stopwatch.GetTimestamp();
+            samples.Add((now, calls));
+            var since = samples.FindLast(s => Stopwatch.GetElapsedTime(s.At, now) >= ShareWindow);
+            if (since.Calls is not null)
+            {
+                var deltas = calls.Select((c, i) => c - since.Calls[i]).ToArray();
+                var total = deltas.Sum();
+                var share = total > 0 ? deltas[index] / total : 0;
+                seen.Add(share.ToString("P0", CultureInfo.InvariantCulture));
+                if (total >= 100 && share >= RejoinShare)
+                {
+                    return string.Create(CultureInfo.InvariantCulture, $"silo {index} {share:P0} after {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+                }
+            }
+
+            Assert.True(Stopwatch.GetElapsedTime(started) < RejoinWithin,
+                $"Silo {index} did not reach {RejoinShare:P0} of the grain calls within {RejoinWithin.TotalSeconds} s of rejoining; shares over {ShareWindow.TotalSeconds} s windows: {string.Join(" ", seen)}");
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
         }
     }
 

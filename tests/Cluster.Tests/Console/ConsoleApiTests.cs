@@ -122,18 +122,8 @@ public sealed class ConsoleApiTests(ConsoleFixture fixture) : IClassFixture<Cons
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        JsonNode own;
-        while (true)
-        {
-            own = await GetAsync($"/v1/sessions/{session}", key);
-            if (own["requests"]!.GetValue<long>() >= 1 || DateTime.UtcNow > deadline)
-            {
-                break;
-            }
-
-            await Task.Delay(100);
-        }
+        var own = await Eventually.ValueAsync(
+            () => GetAsync($"/v1/sessions/{session}", key), s => s["requests"]!.GetValue<long>() >= 1, "the session to count the request", TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100));
 
         Assert.Equal(tenant, own["tenant"]!.GetValue<string>());
         Assert.Equal(1, own["requests"]!.GetValue<long>());

@@ -263,25 +263,8 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture) : IClassFixture
     /// <summary>A count as the console shows it (en-US grouping, which the invariant culture shares).</summary>
     private static string Count(JsonNode value) => value.GetValue<long>().ToString("N0", CultureInfo.InvariantCulture);
 
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (true)
-        {
-            var value = await read();
-            if (done(value))
-            {
-                return value;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out waiting until {what}.");
-            }
-
-            await Task.Delay(100);
-        }
-    }
+    private static Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what) =>
+        Eventually.ValueAsync(read, done, what, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100));
 
     [GeneratedRegex("<script(?![^>]*\\bsrc=)", RegexOptions.IgnoreCase)]
     private static partial Regex InlineScript();

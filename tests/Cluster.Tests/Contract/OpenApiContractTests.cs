@@ -2,6 +2,7 @@ using Xunit.Sdk;
 
 namespace Cluster.Tests.Contract;
 
+[Trait("Category", "Unit")]
 public class OpenApiContractTests
 {
     private const string ChatCompletion = """
@@ -86,6 +87,38 @@ public class OpenApiContractTests
             """;
 
         Assert.Empty(OpenApiContract.Validate("CreateChatCompletionStreamResponse", json));
+    }
+
+    [Fact]
+    public void Validate_ChatCompletionStreamChunkWithMalformedUsage_ReportsUsageErrors()
+    {
+        // usage is "$ref: CompletionUsage" beside "nullable: true": null passes, but a present usage is still checked.
+        const string json = """
+            {
+              "id": "chatcmpl-123",
+              "object": "chat.completion.chunk",
+              "created": 1700000000,
+              "model": "gpt-4o-mini",
+              "choices": [],
+              "usage": { "prompt_tokens": "9", "completion_tokens": 2, "total_tokens": 11 }
+            }
+            """;
+
+        var error = Assert.Single(OpenApiContract.Validate("CreateChatCompletionStreamResponse", json));
+
+        Assert.StartsWith("$.usage.prompt_tokens:", error, StringComparison.Ordinal);
+        Assert.Contains("CompletionUsage", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_NullableIntegerGivenNullOrString_AcceptsNullRejectsString()
+    {
+        // max_completion_tokens is "type: integer" beside "nullable: true".
+        const string request = """{ "model": "gpt-4o-mini", "messages": [ { "role": "user", "content": "hi" } ], "max_completion_tokens": VALUE }""";
+
+        Assert.Empty(OpenApiContract.Validate("CreateChatCompletionRequest", request.Replace("VALUE", "null", StringComparison.Ordinal)));
+        var error = Assert.Single(OpenApiContract.Validate("CreateChatCompletionRequest", request.Replace("VALUE", "\"5\"", StringComparison.Ordinal)));
+        Assert.StartsWith("$.max_completion_tokens:", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -30,11 +30,11 @@ public sealed class BreakerRecoveryTests : IDisposable
             "--Routing:MaxAttempts", "1");
 
         upstream.FailWithStatus = 500;
-        await UntilAsync(async () => (await _client.ChatAsync(gateway.BaseUrl, null, Model)).ErrorCode == "no_healthy_deployment");
+        await Eventually.UntilAsync(async () => (await _client.ChatAsync(gateway.BaseUrl, null, Model)).ErrorCode == "no_healthy_deployment", "the circuit to open", TimeSpan.FromSeconds(30));
         upstream.FailWithStatus = null;
 
         // The first answer after the cooldown is the probe's.
-        await UntilAsync(async () => (await _client.ChatAsync(gateway.BaseUrl, null, Model)).Status == HttpStatusCode.OK);
+        await Eventually.UntilAsync(async () => (await _client.ChatAsync(gateway.BaseUrl, null, Model)).Status == HttpStatusCode.OK, "the deployment to serve again", TimeSpan.FromSeconds(30));
         var after = new List<string>();
         for (var i = 0; i < 10; i++)
         {
@@ -46,14 +46,4 @@ public sealed class BreakerRecoveryTests : IDisposable
     }
 
     public void Dispose() => _client.Dispose();
-
-    private static async Task UntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within 30 s.");
-            await Task.Delay(50);
-        }
-    }
 }

@@ -55,13 +55,8 @@ public sealed class LongSessionIdTests : IDisposable
         Assert.True(first.RequestCount == Turns || second.RequestCount == Turns, "The session moved between deployments.");
 
         var admin = new AdminApi(_client, api.BaseUrl, AdminKey);
-        JsonNode usage = null!;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        do
-        {
-            usage = await admin.UsageAsync("default");
-        }
-        while (usage["totals"]!["requests"]!.GetValue<long>() < Turns && DateTime.UtcNow < deadline && await Pause());
+        var usage = await Eventually.ValueAsync(
+            () => admin.UsageAsync("default"), u => u["totals"]!["requests"]!.GetValue<long>() >= Turns, "the ledger to hold every turn", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
 
         Assert.Equal(Turns, usage["totals"]!["requests"]!.GetValue<long>());
         Assert.True(usage["totals"]!["total_tokens"]!.GetValue<long>() > 0);
@@ -100,12 +95,6 @@ public sealed class LongSessionIdTests : IDisposable
     public void BoundedId_ShortSafeId_IsKeptAsItIs(string id) => Assert.Equal(id, ISessionGrain.BoundedId(id));
 
     public void Dispose() => _client.Dispose();
-
-    private static async Task<bool> Pause()
-    {
-        await Task.Delay(200);
-        return true;
-    }
 
     private async Task<GatewayResponse> SendTurnAsync(string baseUrl, string carrier, string session, int turn)
     {

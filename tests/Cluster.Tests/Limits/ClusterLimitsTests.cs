@@ -198,17 +198,17 @@ public sealed class ClusterLimitsTests(ClusterLimitsFixture fixture, ITestOutput
         await using var second = frontEnds[1];
         var admin = new AdminApi(fixture.Client, frontEnds[0].BaseUrl, ClusterLimitsFixture.AdminKey);
 
-        // The tenant's limiter on the silo that will die.
-        var doomed = cluster.Silos[1]!.Address;
+        // The silo that will die: the one the tenant's limiter lives on (its home silo).
         var grains = frontEnds[0].Services.GetRequiredService<IGrainFactory>();
-        var limiter = await PinTenantLimiterAsync(grains, tenant, doomed);
+        var (limiter, doomed) = await LocateTenantLimiterAsync(grains, tenant, cluster);
+        var doomedAddress = cluster.Silos[doomed]!.Address;
 
         // Eight callers against a cap of four; the limiter writes its state about once a second.
         using var stop = new CancellationTokenSource();
         var load = Enumerable.Range(0, 8).Select(i => LoadAsync(fixture.Client, frontEnds[i % 2].BaseUrl, key, model, stop.Token)).ToArray();
         await WaitUntilAsync(() => upstream.RequestCount >= 40, "load to reach the upstream");
 
-        await cluster.StopSiloAsync(1, graceful: false);
+        await cluster.StopSiloAsync(doomed, graceful: false);
         var servedBeforeKill = upstream.RequestCount;
         var peakBeforeKill = upstream.PeakInFlight;
         upstream.Reset();
@@ -217,7 +217,7 @@ public sealed class ClusterLimitsTests(ClusterLimitsFixture fixture, ITestOutput
         // then it is activated on the survivor from its last written state, and the front-ends'
         // claims restore the leases admitted since.
         await WaitUntilAsync(async () => (await fixture.Client.SendAsync(HttpMethod.Get, $"{frontEnds[1].BaseUrl}/admin/tenants/{tenant}/limits", ClusterLimitsFixture.AdminKey)).Status == HttpStatusCode.OK, "the limiter to answer again", TimeSpan.FromSeconds(60));
-        Assert.NotEqual(doomed, await grains.GetGrain<IManagementGrain>(0).GetActivationAddress(limiter));
+        Assert.NotEqual(doomedAddress, await grains.GetGrain<IManagementGrain>(0).GetActivationAddress(limiter));
         await WaitUntilAsync(() => upstream.RequestCount >= 20, "load to flow again after the recovery", TimeSpan.FromSeconds(30));
         stop.Cancel();
         var during = (await Task.WhenAll(load)).SelectMany(r => r).ToList();
@@ -265,8 +265,7 @@ public sealed class ClusterLimitsTests(ClusterLimitsFixture fixture, ITestOutput
         GatewayHost[] frontEnds = [await GatewayHost.StartAsync(config, cluster.ClientArgs), await GatewayHost.StartAsync(config, cluster.ClientArgs)];
         await using var first = frontEnds[0];
         await using var second = frontEnds[1];
-        var doomed = cluster.Silos[1]!.Address;
-        await PinTenantLimiterAsync(frontEnds[0].Services.GetRequiredService<IGrainFactory>(), tenant, doomed);
+        var (_, doomed) = await LocateTenantLimiterAsync(frontEnds[0].Services.GetRequiredService<IGrainFactory>(), tenant, cluster);
 
         // Two callers, so admissions spread over seconds; a sampler keeps what reached the upstream each 100 ms.
         using var stop = new CancellationTokenSource();
@@ -283,7 +282,7 @@ public sealed class ClusterLimitsTests(ClusterLimitsFixture fixture, ITestOutput
         await WaitUntilAsync(() => upstream.RequestCount >= rpm / 2, "half the limit to reach the upstream");
         var killedAt = DateTime.UtcNow;
         var servedAtKill = upstream.RequestCount;
-        await cluster.StopSiloAsync(1, graceful: false);
+        await cluster.StopSiloAsync(doomed, graceful: false);
 
         // Keep the burst going until the limiter answers again and well after, inside the same minute.
         await WaitUntilAsync(async () => (await fixture.Client.SendAsync(HttpMethod.Get, $"{frontEnds[1].BaseUrl}/admin/tenants/{tenant}/limits", ClusterLimitsFixture.AdminKey)).Status == HttpStatusCode.OK, "the limiter to answer again", TimeSpan.FromSeconds(40));
@@ -307,15 +306,15 @@ public sealed class ClusterLimitsTests(ClusterLimitsFixture fixture, ITestOutput
         await WaitUntilAsync(async () => await new AdminApi(fixture.Client, frontEnds[0].BaseUrl, ClusterLimitsFixture.AdminKey).LeasesAsync(tenant) == 0, "every lease to end", TimeSpan.FromSeconds(30));
     }
 
-    /// <summary>Activates the tenant's limiter on <paramref name="silo"/> (the one a test will kill).</summary>
-    private static async Task<ILimiterGrain> PinTenantLimiterAsync(IGrainFactory grains, string tenant, SiloAddress silo)
+    /// <summary>Activates the tenant's limiter and finds the silo it lives on (its home silo: the one a test will kill).</summary>
+    private static async Task<(ILimiterGrain Limiter, int SiloIndex)> LocateTenantLimiterAsync(IGrainFactory grains, string tenant, AzuriteCluster cluster)
     {
         var limiter = grains.GetGrain<ILimiterGrain>(ILimiterGrain.TenantKey(tenant));
-        RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
         await limiter.GetStateAsync();
-        RequestContext.Clear();
-        Assert.Equal(silo, await grains.GetGrain<IManagementGrain>(0).GetActivationAddress(limiter));
-        return limiter;
+        var address = await grains.GetGrain<IManagementGrain>(0).GetActivationAddress(limiter);
+        var index = cluster.Silos.ToList().FindIndex(s => s is not null && s.Address.Equals(address));
+        Assert.True(index >= 0, $"The limiter lives on {address}, which is none of the cluster's silos.");
+        return (limiter, index);
     }
 
     private async Task<GatewayResponse[]> BurstAsync(LimitScenario scenario, int count, int? maxTokens = null)

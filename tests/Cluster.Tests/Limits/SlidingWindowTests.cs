@@ -3,6 +3,7 @@ using Cluster.Grains.Limits;
 namespace Cluster.Tests.Limits;
 
 /// <summary>The one-minute window in one-second slots: what it counts, when it refills, and what Retry-After it gives.</summary>
+[Trait("Category", "Unit")]
 public sealed class SlidingWindowTests
 {
     private const long Second = 1_900_000_000;

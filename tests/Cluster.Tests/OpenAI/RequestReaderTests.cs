@@ -5,6 +5,7 @@ using Cluster.Grains.Errors;
 
 namespace Cluster.Tests.OpenAI;
 
+[Trait("Category", "Unit")]
 public sealed class RequestReaderTests
 {
     private const EndpointKind Chat = EndpointKind.ChatCompletions;

@@ -10,6 +10,7 @@ public sealed class MiniLmEmbedderFixture : IDisposable
     public void Dispose() => Embedder.Dispose();
 }
 
+[Trait("Category", "Unit")]
 public sealed class MiniLmEmbedderTests(MiniLmEmbedderFixture fixture) : IClassFixture<MiniLmEmbedderFixture>
 {
     private const double UnitTolerance = 1e-3;

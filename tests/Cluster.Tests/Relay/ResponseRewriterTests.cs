@@ -6,6 +6,7 @@ using Cluster.Relay.Completions;
 
 namespace Cluster.Tests.Relay;
 
+[Trait("Category", "Unit")]
 public sealed class ResponseRewriterTests
 {
     private static readonly byte[] Public = JsonNames.Encode("public-name");

@@ -5,6 +5,7 @@ using Cluster.Tests.Support;
 
 namespace Cluster.Tests.Relay;
 
+[Trait("Category", "Unit")]
 public sealed class SseReaderTests
 {
     private const string TwoEvents = "data: {\"a\":1}\n\ndata: {\"b\":\"x y\"}\n\ndata: [DONE]\n\n";

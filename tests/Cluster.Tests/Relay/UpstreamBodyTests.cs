@@ -9,6 +9,7 @@ using Cluster.Tests.Support;
 
 namespace Cluster.Tests.Relay;
 
+[Trait("Category", "Unit")]
 public sealed class UpstreamBodyTests
 {
     private const string Upstream = "org/upstream-model";

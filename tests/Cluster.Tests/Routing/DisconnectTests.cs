@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -41,7 +40,7 @@ public sealed class DisconnectTests(ITestOutputHelper output)
 
         using var cancel = new CancellationTokenSource();
         var call = set.PostChatAsync(cancellationToken: cancel.Token);
-        await WaitUntilAsync(() => upstream.RequestCount == 1);
+        await Eventually.UntilAsync(() => upstream.RequestCount == 1, "the upstream to receive the request", TimeSpan.FromSeconds(5));
         var hungUp = DateTimeOffset.UtcNow;
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
@@ -111,15 +110,5 @@ public sealed class DisconnectTests(ITestOutputHelper output)
         var closed = new TaskCompletionSource<DateTimeOffset>(TaskCreationOptions.RunContinuationsAsynchronously);
         upstream.ClientDisconnected += at => closed.TrySetResult(at);
         return closed.Task;
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(5), "timed out");
-            await Task.Delay(10);
-        }
     }
 }

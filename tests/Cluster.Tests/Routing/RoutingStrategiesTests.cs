@@ -5,6 +5,7 @@ using Cluster.Relay.Routing.Strategies;
 namespace Cluster.Tests.Routing;
 
 /// <summary>The routing strategies as pure functions of the deployments and their loads. No cluster.</summary>
+[Trait("Category", "Unit")]
 public sealed class RoutingStrategiesTests
 {
     private static readonly DeploymentDefinition A = Deployment("a", weight: 1);

@@ -249,7 +249,7 @@ public sealed class RoutingTests(ITestOutputHelper output)
 
         Assert.NotEqual(throttled.Name, first.SystemFingerprint);
         Assert.Equal(1, throttled.RequestCount);
-        var status = await WaitForAsync(() => set.StatusAsync(0), s => s.State == CircuitState.Open);
+        var status = await Eventually.ValueAsync(() => set.StatusAsync(0), s => s.State == CircuitState.Open, "the throttled replica's circuit to open", TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(20));
         var seenOpen = DateTimeOffset.UtcNow;
 
         // One 429 is below the failure threshold: the backend's Retry-After alone takes it out, for that
@@ -385,20 +385,5 @@ public sealed class RoutingTests(ITestOutputHelper output)
         }
 
         return events;
-    }
-
-    private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var value = await read();
-            if (done(value) || deadline.Elapsed > TimeSpan.FromSeconds(5))
-            {
-                return value;
-            }
-
-            await Task.Delay(20);
-        }
     }
 }

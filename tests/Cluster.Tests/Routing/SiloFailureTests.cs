@@ -98,7 +98,7 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
                 return -1;
             }
         }).ToArray();
-        await WaitUntilAsync(() => upstream.RequestCount == 16);
+        await Eventually.UntilAsync(() => upstream.RequestCount == 16, "the upstream to hold all 16 streams", TimeSpan.FromSeconds(10));
         await cluster.StopSiloAsync(0, graceful: false);
         var statuses = await Task.WhenAll(calls);
 
@@ -195,16 +195,6 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
         var text = await response.Content.ReadAsStringAsync();
         var id = response.Headers.TryGetValues("x-request-id", out var ids) ? ids.Single() : null;
         return ((int)response.StatusCode, response.Headers.RetryAfter?.ToString(), text, started.Elapsed, id);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), "timed out");
-            await Task.Delay(10);
-        }
     }
 
     private static async Task<(int Status, string? RetryAfter, string Body, TimeSpan Took)> PostAsync(HttpClient http, string baseUrl, bool stream)

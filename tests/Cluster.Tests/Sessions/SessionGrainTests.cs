@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using Cluster.Grains.Completions;
 using Cluster.Grains.Sessions;
 using Cluster.Tests.Routing;
+using Cluster.Tests.Support;
 
 namespace Cluster.Tests.Sessions;
 
@@ -118,16 +118,6 @@ public sealed class SessionGrainTests(RoutingClusterFixture fixture)
     /// <summary>Usage arrives one-way; waits until the session has counted it.</summary>
     private static async Task<SessionInfo> WaitForRequestsAsync(ISessionGrain session, long requests)
     {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var info = await session.GetAsync();
-            if (info.Requests >= requests || deadline.Elapsed > TimeSpan.FromSeconds(5))
-            {
-                return info;
-            }
-
-            await Task.Delay(10);
-        }
+        return await Eventually.ValueAsync(session.GetAsync, info => info.Requests >= requests, $"the session to count {requests} request(s)", TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(10));
     }
 }

@@ -301,17 +301,12 @@ public sealed class SessionTests(ITestOutputHelper output)
     private static async Task<JsonObject> SessionAsync(ReplicaSet set, string id, int requests)
     {
         // Usage reaches the session one-way, just after the response: wait for it briefly.
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var info = await set.AdminGetAsync($"/admin/sessions/{id}?tenant=default");
-            if (info["requests"]!.GetValue<int>() >= requests || deadline.Elapsed > TimeSpan.FromSeconds(5))
-            {
-                return info;
-            }
-
-            await Task.Delay(20);
-        }
+        return await Eventually.ValueAsync(
+            () => set.AdminGetAsync($"/admin/sessions/{id}?tenant=default"),
+            info => info["requests"]!.GetValue<int>() >= requests,
+            $"the session to count {requests} request(s)",
+            TimeSpan.FromSeconds(5),
+            TimeSpan.FromMilliseconds(20));
     }
 
     /// <summary>One request; the replica that served it by its <c>system_fingerprint</c>, streamed or not.</summary>

@@ -94,7 +94,7 @@ internal sealed class OpenAIProvider(UpstreamHttp http) : IModelProvider
         message.Content.Headers.ContentType = Json;
         if (SecretReference.Resolve(deployment.ApiKey) is { } key)
         {
-            if (deployment.Provider == "azure-openai")
+            if (deployment.Provider == ProviderNames.AzureOpenAI)
             {
                 message.Headers.TryAddWithoutValidation("api-key", key);
             }
@@ -188,7 +188,7 @@ internal sealed class OpenAIProvider(UpstreamHttp http) : IModelProvider
                 _ => "embeddings",
             };
             var baseUrl = deployment.BaseUrl!.TrimEnd('/');
-            return deployment.Provider == "azure-openai"
+            return deployment.Provider == ProviderNames.AzureOpenAI
                 ? new Uri($"{baseUrl}/openai/deployments/{Uri.EscapeDataString(deployment.UpstreamModel!)}/{path}?api-version={Uri.EscapeDataString(deployment.ApiVersion!)}")
                 : new Uri($"{baseUrl}/{path}");
         });

@@ -16,20 +16,20 @@ internal static class UsageEndpoints
 {
     public static IEndpointRouteBuilder MapUsage(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/usage", (HttpContext context) => ServeAsync(context, (tenant, services) =>
+        routes.MapGet("/usage", (HttpContext context) => ForOwnTenantAsync(context, (tenant, services) =>
             WriteReportAsync(context, services.GetRequiredService<UsageQuery>(), tenant)));
-        routes.MapGet("/usage/series", (HttpContext context) => ServeAsync(context, async (tenant, services) =>
+        routes.MapGet("/usage/series", (HttpContext context) => ForOwnTenantAsync(context, async (tenant, services) =>
             await WriteJsonAsync(context, await UsageSeries.RunAsync(services.GetRequiredService<UsageQuery>(), tenant, context.Request))));
-        routes.MapGet("/usage/records", (HttpContext context) => ServeAsync(context, async (tenant, services) =>
+        routes.MapGet("/usage/records", (HttpContext context) => ForOwnTenantAsync(context, async (tenant, services) =>
             await WriteJsonAsync(context, await services.GetRequiredService<UsageRecordsQuery>().RunAsync(tenant, context.Request))));
-        routes.MapGet("/usage/export", (HttpContext context) => ServeAsync(context, (tenant, services) =>
+        routes.MapGet("/usage/export", (HttpContext context) => ForOwnTenantAsync(context, (tenant, services) =>
             WriteCsvAsync(context, services.GetRequiredService<UsageQuery>(), tenant)));
-        routes.MapGet("/limits", (HttpContext context) => ServeAsync(context, async (tenant, services) =>
+        routes.MapGet("/limits", (HttpContext context) => ForOwnTenantAsync(context, async (tenant, services) =>
         {
             var access = await services.GetRequiredService<AccessView>().GetAsync();
             await WriteJsonAsync(context, await LimitUse.DescribeAsync(services.GetRequiredService<IGrainFactory>(), tenant, access));
         }));
-        routes.MapGet("/sessions/{**id}", (string id, HttpContext context) => ServeAsync(context, async (tenant, services) =>
+        routes.MapGet("/sessions/{**id}", (string id, HttpContext context) => ForOwnTenantAsync(context, async (tenant, services) =>
             await WriteJsonAsync(context, await DescribeSessionAsync(services.GetRequiredService<IGrainFactory>(), tenant, id))));
         return routes;
     }
@@ -66,7 +66,8 @@ internal static class UsageEndpoints
             LastSeen: info.LastSeen?.ToUnixTimeSeconds());
     }
 
-    private static async Task ServeAsync(HttpContext context, Func<string, IServiceProvider, Task> handler)
+    /// <summary>Authenticates the caller and runs <paramref name="handler"/> for the caller's own tenant (never another's).</summary>
+    private static async Task ForOwnTenantAsync(HttpContext context, Func<string, IServiceProvider, Task> handler)
     {
         var services = context.RequestServices;
         var caller = await services.GetRequiredService<CallerAuthenticator>().AuthenticateAsync(context);

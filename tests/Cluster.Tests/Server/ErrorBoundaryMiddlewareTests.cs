@@ -9,6 +9,7 @@ using Orleans.Runtime;
 namespace Cluster.Tests.Server;
 
 /// <summary>The one error boundary of the HTTP surface, on a bare <see cref="HttpContext"/>: no server, no cluster.</summary>
+[Trait("Category", "Unit")]
 public sealed class ErrorBoundaryMiddlewareTests
 {
     [Fact]

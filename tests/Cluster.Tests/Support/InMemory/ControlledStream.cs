@@ -17,7 +17,10 @@ internal sealed class ControlledStream
 
     public Task Called => _called.Task;
 
-    /// <summary>Completes when the relay cancelled the backend call (a timeout, or the client went away).</summary>
+    /// <summary>
+    /// Completes when the relay abandoned the backend call before its end (a timeout, or the client
+    /// went away): by cancelling its token, or by disposing the stream while it was still open.
+    /// </summary>
     public Task Cancelled => _cancelled.Task;
 
     /// <summary>Reads started so far (the relay asks for chunk n+1 after it relayed chunk n).</summary>
@@ -31,17 +34,29 @@ internal sealed class ControlledStream
     {
         _called.TrySetResult();
         using var registration = cancellationToken.Register(() => _cancelled.TrySetResult());
-        while (true)
+        var ended = false;
+        try
         {
-            Interlocked.Increment(ref _reads);
-            if (!await _chunks.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            while (true)
             {
-                yield break;
-            }
+                Interlocked.Increment(ref _reads);
+                if (!await _chunks.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    ended = true;
+                    yield break;
+                }
 
-            while (_chunks.Reader.TryRead(out var chunk))
+                while (_chunks.Reader.TryRead(out var chunk))
+                {
+                    yield return chunk;
+                }
+            }
+        }
+        finally
+        {
+            if (!ended)
             {
-                yield return chunk;
+                _cancelled.TrySetResult();
             }
         }
     }

@@ -1,10 +1,12 @@
 using Cluster.Api.Admin;
 using Cluster.Api.Auth;
 using Cluster.Api.Completions;
+using Cluster.Api.Conversations;
 using Cluster.Api.Console;
 using Cluster.Api.Health;
 using Cluster.Api.Models;
 using Cluster.Api.OpenAI;
+using Cluster.Api.Responses;
 using Cluster.Api.Server;
 using Cluster.Api.Telemetry;
 using Cluster.Api.Usage;
@@ -62,6 +64,7 @@ public static class GatewayApp
         services.AddHostedService(provider => provider.GetRequiredService<LargeBodyMemory>());
         services.AddRelay();
         services.AddSingleton<CompletionHandler>();
+        services.AddResponses();
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<Usage.UsageQuery>();
         services.AddSingleton<Usage.UsageRecordsQuery>();
@@ -82,6 +85,8 @@ public static class GatewayApp
         {
             var routes = app.MapGroup(prefix);
             routes.MapCompletions();
+            routes.MapResponses();
+            routes.MapConversations();
             routes.MapModels();
             routes.MapHealth();
             routes.MapUsage();

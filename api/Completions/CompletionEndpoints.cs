@@ -198,7 +198,7 @@ internal sealed partial class CompletionHandler(
     }
 
     /// <summary>The model, then its fallbacks, each resolved in the same copy of the catalog.</summary>
-    private static List<ModelDefinition> Candidates(CatalogSnapshot snapshot, ModelDefinition model)
+    internal static List<ModelDefinition> Candidates(CatalogSnapshot snapshot, ModelDefinition model)
     {
         var models = new List<ModelDefinition>(1 + model.Fallbacks.Length) { model };
         foreach (var name in model.Fallbacks)

@@ -86,6 +86,8 @@ internal sealed class UsageRecordsQuery(IGrainFactory grains, UsageQuery usage)
         status = r.Status,
         latency_ms = r.LatencyMs,
         cost_usd = r.CostUsd,
+        response_id = r.ResponseId,
+        conversation_id = r.ConversationId,
     };
 
     private static int Limit(HttpRequest request)

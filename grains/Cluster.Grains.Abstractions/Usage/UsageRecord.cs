@@ -1,6 +1,10 @@
 namespace Cluster.Grains.Usage;
 
-/// <summary>One request in the ledger, recorded once by request id.</summary>
+/// <summary>
+/// One request in the ledger, recorded once by request id. <see cref="ResponseId"/> and
+/// <see cref="ConversationId"/> are set for requests of the Responses API (ids 17 and 18 were
+/// added later: records stored before them read with both null).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("Cluster.UsageRecord")]
 public sealed record UsageRecord(
     [property: Id(0)] string RequestId,
@@ -19,4 +23,6 @@ public sealed record UsageRecord(
     [property: Id(13)] bool Estimated,
     [property: Id(14)] string Status,
     [property: Id(15)] int LatencyMs,
-    [property: Id(16)] decimal CostUsd);
+    [property: Id(16)] decimal CostUsd,
+    [property: Id(17)] string? ResponseId = null,
+    [property: Id(18)] string? ConversationId = null);

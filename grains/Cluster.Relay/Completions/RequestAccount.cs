@@ -97,7 +97,7 @@ internal sealed class RequestAccount(CompletionRequest request, RelayServices se
             DeploymentId: deploymentId,
             SessionId: request.SessionId,
             TimestampMs: services.Time.GetUtcNow().ToUnixTimeMilliseconds(),
-            Endpoint: request.Kind switch
+            Endpoint: request.ResponseId is not null ? "responses" : request.Kind switch
             {
                 EndpointKind.ChatCompletions => "chat.completions",
                 EndpointKind.Completions => "completions",
@@ -111,7 +111,9 @@ internal sealed class RequestAccount(CompletionRequest request, RelayServices se
             Estimated: usage.Estimated,
             Status: status,
             LatencyMs: (int)services.Time.GetElapsedTime(started).TotalMilliseconds,
-            CostUsd: cost);
+            CostUsd: cost,
+            ResponseId: request.ResponseId,
+            ConversationId: request.ConversationId);
         var writes = new List<Task>(3) { services.Usage.RecordAsync(record) };
         if (request.SessionId is { } session)
         {

@@ -3,8 +3,10 @@ namespace Cluster.Relay.Requests;
 /// <summary>
 /// One client request as the front-end read it. <see cref="Body"/> is the client's JSON, untouched:
 /// the relay rewrites only the model name (at <see cref="ModelToken"/>) and, for streams, asks the
-/// backend for usage. <see cref="Prompt"/> is the prompt in hashed blocks, computed once when the
-/// body was read, for prefix-aware routing.
+/// backend for usage. <see cref="ResponseId"/> and <see cref="ConversationId"/> are set when the
+/// request is a turn of the Responses API translated to a chat completion; the ledger records them.
+/// <see cref="Prompt"/> is the prompt in hashed blocks, computed once when the body was read, for
+/// prefix-aware routing.
 /// </summary>
 public sealed record CompletionRequest(
     string RequestId,
@@ -18,4 +20,6 @@ public sealed record CompletionRequest(
     int? MaxTokens,
     CallerIdentity Caller,
     string? SessionId,
+    string? ResponseId = null,
+    string? ConversationId = null,
     PromptBlocks? Prompt = null);

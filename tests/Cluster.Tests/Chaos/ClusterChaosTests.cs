@@ -15,7 +15,7 @@ namespace Cluster.Tests.Chaos;
 
 /// <summary>
 /// The cluster keeps its promises while silos die: 3 silo processes on Azurite, 2 client-mode
-/// front-ends, 3 backends, 40 sessions sending turn after turn (half streamed) while each silo in
+/// front-ends, 3 backends, 120 sessions sending turn after turn (half streamed) while each silo in
 /// turn is killed with SIGKILL and started again. The ledger matches what the backends served,
 /// every response a client received completely is recorded once, no finished answer turns into an
 /// error, a session moves to another deployment only when its pin was lost with its silo, and a
@@ -25,7 +25,12 @@ public sealed class ClusterChaosTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string AdminKey = "admin-chaos-secret";
     private const string Model = "chaos-model";
-    private const int Sessions = 40;
+    /// <summary>
+    /// Sessions at once. Their grains are most of the grain work and are spread by hashing, so a
+    /// rejoined silo's share varies with how many happen to live there: with 120 the 20% bar is
+    /// about 3 standard deviations under a fair third (with the 40 it was under 2).
+    /// </summary>
+    private const int Sessions = 120;
     private static readonly TimeSpan Unanswered = TimeSpan.FromSeconds(40);
 
     /// <summary>The bar: a silo that rejoins serves at least this share of the grain calls within <see cref="RejoinWithin"/>.</summary>

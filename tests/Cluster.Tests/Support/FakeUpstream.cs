@@ -73,6 +73,15 @@ public sealed class FakeUpstream : IAsyncDisposable
     /// <summary>When set, usage says this many prompt tokens came from the prefix cache (<c>prompt_tokens_details.cached_tokens</c>).</summary>
     public int? CachedTokens { get; set; }
 
+    /// <summary>
+    /// When true, a chat request that offers tools and ends with a user message is answered with a
+    /// call of its first tool (arguments <see cref="ToolArguments"/>, streamed in two pieces) instead of text.
+    /// </summary>
+    public bool CallTools { get; set; }
+
+    /// <summary>The arguments of the tool calls <see cref="CallTools"/> makes.</summary>
+    public const string ToolArguments = """{"city":"Paris"}""";
+
     /// <summary>When false, responses carry no usage (as some backends do).</summary>
     public bool ReportUsage { get; set; } = true;
 
@@ -158,7 +167,11 @@ public sealed class FakeUpstream : IAsyncDisposable
             }
 
             var model = body["model"]?.GetValue<string>() ?? "";
-            if (kind == "embeddings")
+            if (kind == "chat" && ToolToCall(body) is { } tool)
+            {
+                await CallToolAsync(context, body, model, tool);
+            }
+            else if (kind == "embeddings")
             {
                 await WriteEmbeddingsAsync(context, body, model);
             }
@@ -227,6 +240,43 @@ public sealed class FakeUpstream : IAsyncDisposable
         await context.Response.WriteAsync("data: [DONE]\n\n", context.RequestAborted);
         await context.Response.Body.FlushAsync(context.RequestAborted);
         Count(Chunks);
+    }
+
+    /// <summary>The tool to call for <paramref name="body"/> under <see cref="CallTools"/>, or null to answer with text.</summary>
+    private string? ToolToCall(JsonObject body) =>
+        CallTools && body["tools"] is JsonArray { Count: > 0 } tools && body["messages"] is JsonArray { Count: > 0 } messages && messages[^1]?["role"]?.GetValue<string>() == "user"
+            ? tools[0]?["function"]?["name"]?.GetValue<string>()
+            : null;
+
+    private async Task CallToolAsync(HttpContext context, JsonObject body, string model, string tool)
+    {
+        var name = JsonSerializer.Serialize(tool);
+        if (body["stream"]?.GetValue<bool>() != true)
+        {
+            var call = $$$"""{"id":"call_fake1","type":"function","function":{"name":{{{name}}},"arguments":{{{JsonSerializer.Serialize(ToolArguments)}}}}}""";
+            await context.Response.WriteAsync($$"""{"id":"fake-1","object":"chat.completion","created":1700000000,"model":"{{model}}","system_fingerprint":"{{Name}}","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{{call}}]},"logprobs":null,"finish_reason":"tool_calls"}],"usage":{{Usage(1)}}}""");
+            Count(1);
+            return;
+        }
+
+        var includeUsage = body["stream_options"]?["include_usage"]?.GetValue<bool>() == true;
+        context.Response.ContentType = "text/event-stream";
+        var half = ToolArguments.Length / 2;
+        await WriteEventAsync(context, Chunk(model, true, $$$"""{"index":0,"delta":{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"call_fake1","type":"function","function":{"name":{{{name}}},"arguments":""}}]},"logprobs":null,"finish_reason":null}""", includeUsage));
+        foreach (var piece in new[] { ToolArguments[..half], ToolArguments[half..] })
+        {
+            await WriteEventAsync(context, Chunk(model, true, $$$"""{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":{{{JsonSerializer.Serialize(piece)}}}}}]},"logprobs":null,"finish_reason":null}""", includeUsage));
+        }
+
+        await WriteEventAsync(context, Chunk(model, true, """{"index":0,"delta":{},"logprobs":null,"finish_reason":"tool_calls"}""", includeUsage));
+        if (includeUsage)
+        {
+            await WriteEventAsync(context, $$"""{"id":"fake-1","object":"chat.completion.chunk","created":1700000000,"model":"{{model}}","system_fingerprint":"{{Name}}","choices":[],"usage":{{Usage(1)}}}""");
+        }
+
+        await context.Response.WriteAsync("data: [DONE]\n\n", context.RequestAborted);
+        await context.Response.Body.FlushAsync(context.RequestAborted);
+        Count(1);
     }
 
     /// <summary>

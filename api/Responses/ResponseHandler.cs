@@ -1,0 +1,224 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Cluster.Api.Auth;
+using Cluster.Api.Completions;
+using Cluster.Api.OpenAI;
+using Cluster.Api.Telemetry;
+using Cluster.Grains.Completions;
+using Cluster.Grains.Errors;
+using Cluster.Grains.Sessions;
+using Cluster.Relay.Completions;
+using Cluster.Relay.Requests;
+using Cluster.Relay.Views;
+
+namespace Cluster.Api.Responses;
+
+/// <summary>
+/// <c>POST /responses</c>: one turn of the Responses API, served by a chat-completions backend.
+/// <code>
+///  1. Read      authenticate; parse and check the body (unsupported fields: 400)
+///  2. Context   the chain (previous_response_id) or the conversation, from grain storage
+///  3. Translate the context and this turn's input as one chat completion request
+///  4. Relay     through <see cref="CompletionRelay"/>: limits, quotas, routing, the ledger
+///               (one record, carrying the response and conversation ids), metrics and traces
+///               as for chat; the chain's root is the session key, so a follow-up goes to the
+///               deployment that served the turn before, or is replayed elsewhere when it is out
+///  5. Answer    the response object, or its event stream; it is stored (store: true) and
+///               appended to its conversation before the client sees it complete
+/// </code>
+/// </summary>
+internal sealed class ResponseHandler(
+    CompletionRelay relay,
+    ModelCatalogView catalog,
+    CallerAuthenticator authenticator,
+    ResponseStore store,
+    GatewayMetrics metrics,
+    TimeProvider time,
+    ILogger<ResponseHandler> logger)
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        var started = time.GetTimestamp();
+        var requestId = RequestIds.Next();
+        var http = context.Response;
+        http.Headers["x-request-id"] = requestId;
+        var aborted = context.RequestAborted;
+        var model = "";
+        var outcome = "error";
+        TokenUsage? usage = null;
+        var tenant = "";
+        try
+        {
+            // 1. Read.
+            var caller = await authenticator.AuthenticateAsync(context);
+            tenant = caller.Identity.Tenant;
+            var request = ResponseRequest.Parse(await RequestBody.ReadAsync(context.Request, aborted));
+            model = request.Model;
+            var snapshot = await catalog.GetAsync();
+            if (!snapshot.TryResolve(request.Model, out var definition))
+            {
+                snapshot = await catalog.GetFreshAsync();
+            }
+
+            if (!snapshot.TryResolve(request.Model, out definition))
+            {
+                throw new GatewayException(GatewayErrorCode.ModelNotFound, $"The model '{request.Model}' does not exist or you do not have access to it.", "model");
+            }
+
+            caller.EnsureMayUse(definition, request.Model);
+
+            // 2. Context.
+            var (contextItems, chainRoot) = await store.ContextAsync(request, tenant);
+            var responseId = ResponseIds.New(ResponseIds.Response);
+            chainRoot ??= responseId;
+            if (contextItems.Count == 0 && request.InputItems.Count == 0)
+            {
+                throw GatewayException.BadRequest("'input' is required: there is nothing to respond to.", "input");
+            }
+
+            // 3. Translate.
+            var chatBody = ChatTranslation.ChatBody(request, contextItems);
+            var parsed = RequestReader.Read(EndpointKind.ChatCompletions, chatBody);
+            var session = context.Request.Headers["x-session-id"].FirstOrDefault() ?? chainRoot;
+            var completion = new CompletionRequest(
+                RequestId: requestId,
+                Kind: EndpointKind.ChatCompletions,
+                Model: definition.Name,
+                RequestedModel: request.Model,
+                Body: chatBody,
+                ModelToken: parsed.ModelToken,
+                Stream: request.Stream,
+                StreamUsage: parsed.StreamUsage,
+                MaxTokens: parsed.MaxTokens,
+                Caller: caller.Identity,
+                SessionId: ISessionGrain.BoundedId(session),
+                ResponseId: responseId,
+                ConversationId: request.ConversationId);
+            var createdMs = store.NowMs;
+            var response = ResponseObject.InProgress(responseId, request, createdMs / 1000);
+
+            // 4. Relay, 5. Answer.
+            var events = relay.RunAsync(completion, CompletionHandler.Candidates(snapshot, definition), aborted).GetAsyncEnumerator(aborted);
+            await using (events)
+            {
+                var turn = new Turn(request, tenant, response, chainRoot, createdMs);
+                (outcome, usage) = request.Stream
+                    ? await StreamAsync(context, turn, events)
+                    : await CompleteAsync(context, turn, events);
+            }
+        }
+        catch (Exception) when (aborted.IsCancellationRequested)
+        {
+            outcome = "cancelled";
+        }
+        catch (Exception ex) when (!http.HasStarted)
+        {
+            var error = OpenAIErrors.From(ex, logger);
+            outcome = error.Code.ToString();
+            await OpenAIErrors.WriteAsync(context, error);
+        }
+        finally
+        {
+            metrics.RecordRequest(EndpointKind.ChatCompletions, model, outcome, time.GetElapsedTime(started), usage, tenant);
+        }
+    }
+
+    private async Task<(string Outcome, TokenUsage? Usage)> CompleteAsync(HttpContext context, Turn turn, IAsyncEnumerator<RelayEvent> events)
+    {
+        byte[] completion = [];
+        while (await events.MoveNextAsync())
+        {
+            var current = events.Current;
+            switch (current.Kind)
+            {
+                case RelayEventKind.Started:
+                    RateLimitHeaders.Write(context.Response, current.Limits);
+                    break;
+                case RelayEventKind.Chunk:
+                    completion = current.Data!;
+                    break;
+                case RelayEventKind.Finished:
+                    ResponseObject.Complete(turn.Response, ChatOutput.FromCompletion(completion), current.Usage!, store.NowMs / 1000);
+                    await store.SaveAsync(turn.Request, turn.Tenant, turn.Response, turn.ChainRoot, turn.CreatedMs);
+                    var body = ResponsesJson.Bytes(turn.Response);
+                    context.Response.StatusCode = StatusCodes.Status200OK;
+                    context.Response.ContentType = "application/json";
+                    context.Response.ContentLength = body.Length;
+                    await context.Response.Body.WriteAsync(body, context.RequestAborted);
+                    return ("ok", current.Usage);
+            }
+        }
+
+        throw new InvalidOperationException("The relay ended without finishing the response.");
+    }
+
+    /// <summary>
+    /// The event stream. The relay's first event comes once a backend accepted the turn, so a
+    /// failure before it is still an ordinary error response; after it, a failure ends the stream
+    /// with <c>response.failed</c>.
+    /// </summary>
+    private async Task<(string Outcome, TokenUsage? Usage)> StreamAsync(HttpContext context, Turn turn, IAsyncEnumerator<RelayEvent> events)
+    {
+        var aborted = context.RequestAborted;
+        if (!await events.MoveNextAsync())
+        {
+            throw new InvalidOperationException("The relay ended without starting the response.");
+        }
+
+        RateLimitHeaders.Write(context.Response, events.Current.Limits);
+        SseWriter.StartStream(context.Response);
+        var stream = new ResponseStream(turn.Response);
+        var writer = context.Response.BodyWriter;
+        Write(writer, stream.Start());
+        try
+        {
+            while (true)
+            {
+                var next = events.MoveNextAsync();
+                if (!next.IsCompleted)
+                {
+                    await writer.FlushAsync(aborted);
+                }
+
+                if (!await next)
+                {
+                    throw new InvalidOperationException("The relay ended without finishing the response.");
+                }
+
+                var current = events.Current;
+                if (current.Kind == RelayEventKind.Chunk)
+                {
+                    Write(writer, stream.Add(JsonNode.Parse(current.Data!)!));
+                    continue;
+                }
+
+                var closing = stream.Finish(current.Usage!, store.NowMs / 1000);
+                await store.SaveAsync(turn.Request, turn.Tenant, turn.Response, turn.ChainRoot, turn.CreatedMs);
+                Write(writer, closing);
+                await writer.FlushAsync(aborted);
+                return ("ok", current.Usage);
+            }
+        }
+        catch (Exception ex) when (!aborted.IsCancellationRequested)
+        {
+            var error = OpenAIErrors.From(ex, logger);
+            Write(writer, [stream.Fail(error.Code == GatewayErrorCode.RateLimited ? "rate_limit_exceeded" : "server_error", error.Detail)]);
+            await writer.FlushAsync(aborted);
+            return (error.Code.ToString(), null);
+        }
+    }
+
+    /// <summary>Writes events as OpenAI frames them: <c>event: {type}</c> and <c>data: {json}</c>.</summary>
+    private static void Write(System.IO.Pipelines.PipeWriter writer, List<JsonObject> events)
+    {
+        foreach (var e in events)
+        {
+            writer.Write(Encoding.UTF8.GetBytes("event: " + e["type"]!.GetValue<string>() + "\n"));
+            SseWriter.WriteEvent(writer, ResponsesJson.Bytes(e));
+        }
+    }
+
+    /// <summary>What a turn needs once the backend answered.</summary>
+    private sealed record Turn(ResponseRequest Request, string Tenant, JsonObject Response, string ChainRoot, long CreatedMs);
+}

@@ -1,0 +1,25 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Cluster.Api.Responses;
+
+/// <summary>How response objects, items and events are written: compact, and text not escaped beyond what JSON requires.</summary>
+internal static class ResponsesJson
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static byte[] Bytes(JsonNode node)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            node.WriteTo(writer);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static string Text(JsonNode node) => System.Text.Encoding.UTF8.GetString(Bytes(node));
+}

@@ -1,0 +1,27 @@
+namespace Cluster.Grains.Responses;
+
+/// <summary>
+/// One stored response (key: its id, <c>resp_</c> and 192 random bits). Its state is durable in
+/// grain storage, so a chain continues on any front-end, after a silo dies and after the whole
+/// cluster restarts. Every read names the caller's tenant: another tenant's response, a deleted
+/// one and an expired one all read as absent.
+/// </summary>
+[Alias("Cluster.IResponseGrain")]
+public interface IResponseGrain : IGrainWithStringKey
+{
+    /// <summary>Stores the response; durable when it returns. Storing it again (same id) replaces it.</summary>
+    [Alias("Store")]
+    Task StoreAsync(StoredResponse response);
+
+    /// <summary>The response, or null when it does not exist for <paramref name="tenant"/> (never stored, deleted, expired, or another tenant's).</summary>
+    [Alias("Get")]
+    Task<StoredResponse?> GetAsync(string tenant);
+
+    /// <summary>Deletes the response from storage; false when it did not exist for <paramref name="tenant"/>.</summary>
+    [Alias("Delete")]
+    Task<bool> DeleteAsync(string tenant);
+
+    /// <summary>The retention sweep: deletes the response from storage if it has expired; true when nothing of it remains.</summary>
+    [Alias("Expire")]
+    Task<bool> ExpireAsync();
+}

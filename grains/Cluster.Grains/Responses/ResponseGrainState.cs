@@ -1,0 +1,8 @@
+namespace Cluster.Grains.Responses;
+
+/// <summary>A stored response's durable state; empty (null) until stored and after deletion or expiry.</summary>
+[GenerateSerializer, Alias("Cluster.ResponseGrainState")]
+public sealed class ResponseGrainState
+{
+    [Id(0)] public StoredResponse? Response { get; set; }
+}

@@ -1,0 +1,8 @@
+namespace Cluster.Grains.Responses;
+
+/// <summary>The retention root's durable state: the hours with buckets not swept yet (<c>yyyyMMddHH</c>, so ordinal order is time order).</summary>
+[GenerateSerializer, Alias("Cluster.ResponseRetentionState")]
+public sealed class ResponseRetentionState
+{
+    [Id(0)] public SortedSet<string> Hours { get; set; } = new(StringComparer.Ordinal);
+}

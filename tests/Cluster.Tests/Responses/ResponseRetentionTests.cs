@@ -1,0 +1,65 @@
+using Cluster.Grains;
+using Cluster.Grains.Responses;
+using Cluster.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
+
+namespace Cluster.Tests.Responses;
+
+/// <summary>The retention sweep on the shared fake clock: a response past its retention is deleted from grain storage, not only hidden.</summary>
+[Collection(FakeTimeClusterFixture.Name)]
+public sealed class ResponseRetentionTests(FakeTimeClusterFixture fixture)
+{
+    [Fact]
+    public async Task SweepAsync_RetentionPassed_DeletesExpiredFromStorageAndKeepsTheRest()
+    {
+        var grains = fixture.SiloGrainFactories[0];
+        var now = fixture.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        var day = (long)TimeSpan.FromDays(1).TotalMilliseconds;
+        var expiring = await StoreAsync(grains, now, now + day);
+        var kept = await StoreAsync(grains, now, now + (10 * day));
+
+        fixture.Time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromHours(1));
+        var deleted = await grains.GetGrain<IResponseRetentionGrain>(0).SweepAsync(fixture.Time.GetUtcNow().ToUnixTimeMilliseconds());
+
+        // At least this one: the root is shared by the collection, and other tests' expired responses count too.
+        Assert.True(deleted >= 1, $"The sweep reported {deleted} responses gone.");
+        Assert.False(await ExistsInStorageAsync(grains.GetGrain<IResponseGrain>(expiring)));
+        Assert.True(await ExistsInStorageAsync(grains.GetGrain<IResponseGrain>(kept)));
+        Assert.NotNull(await grains.GetGrain<IResponseGrain>(kept).GetAsync("tenant"));
+    }
+
+    [Fact]
+    public async Task GetAsync_RetentionPassed_AbsentAndDeletedFromStorage()
+    {
+        var grains = fixture.SiloGrainFactories[1];
+        var now = fixture.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        var id = await StoreAsync(grains, now, now + 1000);
+        var grain = grains.GetGrain<IResponseGrain>(id);
+        Assert.NotNull(await grain.GetAsync("tenant"));
+
+        fixture.Time.Advance(TimeSpan.FromSeconds(2));
+
+        Assert.Null(await grain.GetAsync("tenant"));
+        Assert.False(await ExistsInStorageAsync(grain));
+    }
+
+    /// <summary>Stores a response and notes it in the retention index, as the front-end does.</summary>
+    private static async Task<string> StoreAsync(IGrainFactory grains, long createdMs, long expiresMs)
+    {
+        var id = "resp_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+        await grains.GetGrain<IResponseGrain>(id).StoreAsync(new StoredResponse("tenant", "{}", "[]", null, id, createdMs, expiresMs));
+        var hour = IResponseExpiryGrain.HourOf(expiresMs);
+        await grains.GetGrain<IResponseExpiryGrain>(IResponseExpiryGrain.KeyOf(hour, id)).AddAsync(id);
+        await grains.GetGrain<IResponseRetentionGrain>(0).AddHourAsync(hour);
+        return id;
+    }
+
+    private async Task<bool> ExistsInStorageAsync(IResponseGrain grain)
+    {
+        var storage = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(GrainStorage.Name);
+        var state = new GrainState<ResponseGrainState>();
+        await storage.ReadStateAsync("response", grain.GetGrainId(), state);
+        return state.RecordExists && state.State?.Response is not null;
+    }
+}

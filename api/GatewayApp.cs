@@ -69,7 +69,7 @@ public static class GatewayApp
         services.AddSingleton<Usage.UsageQuery>();
         services.AddSingleton<Usage.UsageRecordsQuery>();
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(GatewayMetrics.MeterName, GrainCallCounter.MeterName, "Microsoft.Orleans", "System.Runtime")
+            .AddMeter(GatewayMetrics.MeterName, Cluster.Relay.Routing.Prefix.PrefixCacheMetrics.MeterName, GrainCallCounter.MeterName, "Microsoft.Orleans", "System.Runtime")
             .AddPrometheusExporter());
 
         configure?.Invoke(builder);

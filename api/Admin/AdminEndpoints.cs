@@ -146,7 +146,7 @@ internal static partial class AdminEndpoints
         Routing: model.Routing,
         Fallbacks: model.Fallbacks,
         Source: model.Source.ToString(),
-        Price: new AdminModelPrice(model.Price.InputPerMTok, model.Price.OutputPerMTok),
+        Price: new AdminModelPrice(model.Price.InputPerMTok, model.Price.OutputPerMTok, model.Price.CachedInputPerMTok),
         Deployments: model.Deployments.Select(d => new AdminDeployment(
             Id: d.Id,
             Provider: d.Provider,
@@ -156,5 +156,6 @@ internal static partial class AdminEndpoints
             Rpm: d.Rpm,
             Tpm: d.Tpm,
             MaxConcurrency: d.MaxConcurrency,
+            CacheTokens: d.CacheTokens,
             HasApiKey: d.ApiKey is not null)));
 }

@@ -5,6 +5,7 @@ using Cluster.Api.Telemetry;
 using Cluster.Grains.Completions;
 using Cluster.Relay.Completions;
 using Cluster.Relay.Requests;
+using Cluster.Relay.Routing.Prefix;
 using Cluster.Grains.Errors;
 using Cluster.Grains.Models;
 
@@ -78,7 +79,8 @@ internal sealed partial class CompletionHandler(
                 StreamUsage: parsed.StreamUsage,
                 MaxTokens: parsed.MaxTokens,
                 Caller: caller.Identity,
-                SessionId: (context.Request.Headers["x-session-id"].FirstOrDefault() ?? parsed.PromptCacheKey ?? parsed.User) is { } session ? Grains.Sessions.ISessionGrain.BoundedId(session) : null);
+                SessionId: (context.Request.Headers["x-session-id"].FirstOrDefault() ?? parsed.PromptCacheKey ?? parsed.User) is { } session ? Grains.Sessions.ISessionGrain.BoundedId(session) : null,
+                Prompt: PromptBlocks.Of(body.AsSpan(parsed.Prompt.Start, parsed.Prompt.Length)));
             var events = relay.RunAsync(request, Candidates(snapshot, definition), aborted).GetAsyncEnumerator(aborted);
             await using (events)
             {

@@ -2,7 +2,11 @@ using Cluster.Grains.Completions;
 
 namespace Cluster.Api.OpenAI;
 
-/// <summary>The fields of a request body the gateway acts on; everything else is forwarded unread.</summary>
+/// <summary>
+/// The fields of a request body the gateway acts on; everything else is forwarded unread.
+/// <see cref="Prompt"/> is where the chat <c>messages</c> array or the completion <c>prompt</c> sits
+/// in the body (empty for embeddings): what prefix-aware routing hashes.
+/// </summary>
 internal readonly record struct ParsedRequest(
     string Model,
     TokenSpan ModelToken,
@@ -10,4 +14,5 @@ internal readonly record struct ParsedRequest(
     StreamUsageOption StreamUsage,
     int? MaxTokens,
     string? User,
-    string? PromptCacheKey);
+    string? PromptCacheKey,
+    TokenSpan Prompt = default);

@@ -186,13 +186,17 @@ internal static class RequestReader
         if (kind == EndpointKind.ChatCompletions && reader.ValueTextEquals("messages"u8))
         {
             reader.Read();
+            var start = (int)reader.TokenStartIndex;
             ReadMessages(ref reader);
+            fields.Prompt = new TokenSpan(start, (int)reader.BytesConsumed - start);
             fields.SeenInput = true;
         }
         else if (kind == EndpointKind.Completions && reader.ValueTextEquals("prompt"u8))
         {
             reader.Read();
+            var start = (int)reader.TokenStartIndex;
             ReadTextOrTokens(ref reader, "prompt", int.MaxValue);
+            fields.Prompt = new TokenSpan(start, (int)reader.BytesConsumed - start);
             fields.SeenInput = true;
         }
         else if (kind == EndpointKind.Embeddings && reader.ValueTextEquals("input"u8))
@@ -253,7 +257,8 @@ internal static class RequestReader
             fields.Stream ? fields.StreamUsage : StreamUsageOption.Absent,
             fields.MaxTokens,
             fields.User,
-            fields.PromptCacheKey);
+            fields.PromptCacheKey,
+            fields.Prompt);
     }
 
     /// <summary>An integer in [<paramref name="min"/>, <paramref name="max"/>], or null.</summary>
@@ -503,6 +508,7 @@ internal static class RequestReader
         public int? MaxTokens;
         public string? User;
         public string? PromptCacheKey;
+        public TokenSpan Prompt;
         public bool SeenInput;
     }
 }

@@ -5,13 +5,15 @@ using Cluster.Bench.Upstream;
 
 // `Cluster.Bench upstream …` and `Cluster.Bench yarp …` are the child servers the runner starts;
 // `Cluster.Bench bodies` measures large request bodies' memory; `Cluster.Bench responses` a Responses
-// follow-up turn against the same chat completion; anything else is a bench run.
+// follow-up turn against the same chat completion; `Cluster.Bench prefix` prefix-cache routing against
+// simulated prefix caches; anything else is a bench run.
 try
 {
     return args.FirstOrDefault() switch
     {
         "upstream" => await FakeUpstreamServer.RunAsync(new ArgumentReader(args.Skip(1))),
         "yarp" => await YarpForwarderServer.RunAsync(new ArgumentReader(args.Skip(1))),
+        "prefix" => await Cluster.Bench.PrefixCache.PrefixCacheBench.RunAsync(new ArgumentReader(args.Skip(1)), Cluster.Bench.Gateway.GatewayLayout.Find(Directory.GetCurrentDirectory()).RepoRoot),
         "bodies" => await BodyMemoryBench.RunAsync(new ArgumentReader(args.Skip(1)), Cluster.Bench.Gateway.GatewayLayout.Find(Directory.GetCurrentDirectory()).RepoRoot),
         "responses" => await ResponsesBench.RunAsync(new ArgumentReader(args.Skip(1)), Cluster.Bench.Gateway.GatewayLayout.Find(Directory.GetCurrentDirectory()).RepoRoot),
         "--help" or "-h" => PrintUsage(),

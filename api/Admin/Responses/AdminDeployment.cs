@@ -12,4 +12,5 @@ internal sealed record AdminDeployment(
     [property: JsonPropertyName("rpm")] int? Rpm,
     [property: JsonPropertyName("tpm")] int? Tpm,
     [property: JsonPropertyName("max_concurrency")] int? MaxConcurrency,
+    [property: JsonPropertyName("cache_tokens")] int? CacheTokens,
     [property: JsonPropertyName("has_api_key")] bool HasApiKey);

@@ -3,7 +3,8 @@ namespace Cluster.Grains.Models;
 /// <summary>
 /// One backend that serves a model. <see cref="ApiKey"/> holds the key as configured
 /// (<c>env:NAME</c> or a literal); it is resolved only where the upstream call is made and
-/// never leaves the silo in a response.
+/// never leaves the silo in a response. <see cref="CacheTokens"/> is the size of the backend's
+/// prefix (KV) cache in tokens, for prefix-aware routing; null when not configured.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Cluster.DeploymentDefinition")]
 public sealed record DeploymentDefinition(
@@ -17,4 +18,5 @@ public sealed record DeploymentDefinition(
     [property: Id(7)] int? Tpm,
     [property: Id(8)] int? MaxConcurrency,
     [property: Id(9)] string? ApiVersion,
-    [property: Id(10)] DeploymentTimeouts Timeouts);
+    [property: Id(10)] DeploymentTimeouts Timeouts,
+    [property: Id(11)] int? CacheTokens = null);

@@ -34,6 +34,7 @@ public sealed class CatalogOptions
                     Tpm: deployment.Tpm,
                     MaxConcurrency: deployment.MaxConcurrency,
                     ApiVersion: deployment.ApiVersion,
+                    CacheTokens: deployment.CacheTokens,
                     Timeouts: new DeploymentTimeouts(
                         Seconds(deployment.ConnectTimeoutSeconds, defaults.Connect),
                         Seconds(deployment.FirstTokenTimeoutSeconds, defaults.FirstToken),
@@ -46,7 +47,7 @@ public sealed class CatalogOptions
                 Aliases: [.. model.Aliases],
                 OwnedBy: string.IsNullOrWhiteSpace(model.OwnedBy) ? "completion-cluster" : model.OwnedBy,
                 Created: 0,
-                Price: model.Price is { } price ? new ModelPrice(price.InputPerMTok, price.OutputPerMTok) : ModelPrice.Free,
+                Price: model.Price is { } price ? new ModelPrice(price.InputPerMTok, price.OutputPerMTok, price.CachedInputPerMTok) : ModelPrice.Free,
                 Routing: string.IsNullOrWhiteSpace(model.Routing) ? Cluster.Relay.Routing.Strategies.RoutingStrategies.Default : model.Routing.ToLowerInvariant(),
                 Fallbacks: [.. model.Fallbacks],
                 Deployments: deployments,
@@ -61,10 +62,10 @@ public sealed class CatalogOptions
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(models.Select(m => new
         {
-            m.Name, m.Aliases, m.OwnedBy, m.Price.InputPerMTok, m.Price.OutputPerMTok, m.Routing, m.Fallbacks,
+            m.Name, m.Aliases, m.OwnedBy, m.Price.InputPerMTok, m.Price.OutputPerMTok, m.Price.CachedInputPerMTok, m.Routing, m.Fallbacks,
             Deployments = m.Deployments.Select(d => new
             {
-                d.Id, d.Provider, d.BaseUrl, d.ApiKey, d.UpstreamModel, d.Weight, d.Rpm, d.Tpm, d.MaxConcurrency, d.ApiVersion,
+                d.Id, d.Provider, d.BaseUrl, d.ApiKey, d.UpstreamModel, d.Weight, d.Rpm, d.Tpm, d.MaxConcurrency, d.ApiVersion, d.CacheTokens,
                 Timeouts = new[] { d.Timeouts.Connect, d.Timeouts.FirstToken, d.Timeouts.Idle, d.Timeouts.Total },
             }),
         }));

@@ -60,7 +60,7 @@ public sealed class CatalogOptionsValidator : IValidateOptions<CatalogOptions>
                 errors.Add($"{key}:Routing: '{routing}' is not one of {string.Join(", ", RoutingStrategies.Names)}.");
             }
 
-            if (model.Price is { } price && (price.InputPerMTok < 0 || price.OutputPerMTok < 0))
+            if (model.Price is { } price && (price.InputPerMTok < 0 || price.OutputPerMTok < 0 || price.CachedInputPerMTok < 0))
             {
                 errors.Add($"{key}:Price: prices cannot be negative.");
             }
@@ -136,6 +136,7 @@ public sealed class CatalogOptionsValidator : IValidateOptions<CatalogOptions>
         CheckPositive(deployment.Rpm, $"{key}:Rpm", errors);
         CheckPositive(deployment.Tpm, $"{key}:Tpm", errors);
         CheckPositive(deployment.MaxConcurrency, $"{key}:MaxConcurrency", errors);
+        CheckPositive(deployment.CacheTokens, $"{key}:CacheTokens", errors);
         CheckPositive(deployment.ConnectTimeoutSeconds, $"{key}:ConnectTimeoutSeconds", errors);
         CheckPositive(deployment.FirstTokenTimeoutSeconds, $"{key}:FirstTokenTimeoutSeconds", errors);
         CheckPositive(deployment.IdleTimeoutSeconds, $"{key}:IdleTimeoutSeconds", errors);

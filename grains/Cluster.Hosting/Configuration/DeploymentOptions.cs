@@ -28,6 +28,13 @@ public sealed class DeploymentOptions
 
     public int? MaxConcurrency { get; set; }
 
+    /// <summary>
+    /// How many tokens the backend's prefix (KV) cache holds, for <c>prefix-aware</c> routing
+    /// (vLLM prints it at start as "GPU KV cache size: N tokens"). Unset: 32,768, corrected by the
+    /// backend's reported cached tokens.
+    /// </summary>
+    public int? CacheTokens { get; set; }
+
     public double? ConnectTimeoutSeconds { get; set; }
 
     public double? FirstTokenTimeoutSeconds { get; set; }

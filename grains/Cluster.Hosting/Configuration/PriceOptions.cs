@@ -6,4 +6,7 @@ public sealed class PriceOptions
     public decimal InputPerMTok { get; set; }
 
     public decimal OutputPerMTok { get; set; }
+
+    /// <summary>Prompt tokens the backend served from its prefix cache (<c>cached_tokens</c>); unset: <see cref="InputPerMTok"/>.</summary>
+    public decimal? CachedInputPerMTok { get; set; }
 }

@@ -71,7 +71,7 @@ internal sealed partial class CompletionRelay(
             await foreach (var (model, deployment) in ReadyAttemptsAsync(plan, account, failures, cancellationToken).ConfigureAwait(false))
             {
                 reached = (model, deployment);
-                using var attempt = balancer.Begin(deployment);
+                using var attempt = balancer.Begin(model, deployment, request.Prompt);
                 // The timeouts run on the relay's clock: total, and the stage (first token, then idle between chunks).
                 using var total = new CancellationTokenSource(deployment.Timeouts.Total, Time);
                 using var stage = new CancellationTokenSource(deployment.Timeouts.FirstToken, Time);
@@ -131,6 +131,7 @@ internal sealed partial class CompletionRelay(
                     // 5. Settle: durable before the client sees the end.
                     usage ??= Estimate(account, text);
                     span.SetResponse(call.UpstreamModel, null, usage.PromptTokens, usage.CompletionTokens);
+                    attempt.RecordUsage(usage);
                     attempt.Succeeded();
                     await account.SettleAsync(model, deployment.Id, usage, "ok").ConfigureAwait(false);
                     plan.Confirm(model, deployment, ex => LogPinFailed(logger, ex));
@@ -224,7 +225,7 @@ internal sealed partial class CompletionRelay(
         string? pinned = null;
         for (var m = 0; m < models.Count; m++)
         {
-            var order = balancer.Order(models[m]);
+            var order = balancer.Order(models[m], request.Prompt);
             if (m == 0 && request.SessionId is { } sessionId && order.Count > 1)
             {
                 session = services.Grains.GetGrain<ISessionGrain>(ISessionGrain.KeyOf(request.Caller.Tenant, sessionId));
@@ -237,7 +238,13 @@ internal sealed partial class CompletionRelay(
                     pinned = await PinAsync(session, models[0].Name, order, request.RequestId, cancellationToken).ConfigureAwait(false);
                 }
 
-                if (pinned is not null)
+                if (pinned is not null && balancer.PinYields(models[0], request.Prompt, order, pinned))
+                {
+                    // Prefix-aware: the pin is overloaded, or another deployment holds far more of the
+                    // prompt; the one that serves becomes the pin (AttemptPlan.Confirm).
+                    LogPinYielded(logger, request.RequestId, pinned, order[0].Id);
+                }
+                else if (pinned is not null)
                 {
                     order = [.. order.Where(d => d.Id == pinned), .. order.Where(d => d.Id != pinned)];
                 }
@@ -348,6 +355,9 @@ internal sealed partial class CompletionRelay(
 
     [LoggerMessage(13, LogLevel.Warning, "Updating a session's pin failed; the next request of the session pins again")]
     private static partial void LogPinFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(15, LogLevel.Debug, "Request {RequestId}: the session's pin {Pinned} yields to {Preferred} (prefix cache or load)")]
+    private static partial void LogPinYielded(ILogger logger, string requestId, string pinned, string preferred);
 
     [LoggerMessage(12, LogLevel.Warning, "Request {RequestId}: the session grain did not answer in time ({Reason}); routed by the model's strategy, pinned after serving")]
     private static partial void LogSessionUnavailable(ILogger logger, string requestId, string reason);

@@ -88,7 +88,7 @@ internal sealed class RequestAccount(CompletionRequest request, RelayServices se
         }
 
         _settled = true;
-        var cost = model.Price.CostOf(usage.PromptTokens, usage.CompletionTokens);
+        var cost = model.Price.CostOf(usage.PromptTokens, usage.CompletionTokens, usage.CachedTokens ?? 0);
         var record = new UsageRecord(
             RequestId: request.RequestId,
             Tenant: request.Caller.Tenant,

@@ -5,6 +5,8 @@ namespace Cluster.Relay.Requests;
 /// the relay rewrites only the model name (at <see cref="ModelToken"/>) and, for streams, asks the
 /// backend for usage. <see cref="ResponseId"/> and <see cref="ConversationId"/> are set when the
 /// request is a turn of the Responses API translated to a chat completion; the ledger records them.
+/// <see cref="Prompt"/> is the prompt in hashed blocks, computed once when the body was read, for
+/// prefix-aware routing.
 /// </summary>
 public sealed record CompletionRequest(
     string RequestId,
@@ -19,4 +21,5 @@ public sealed record CompletionRequest(
     CallerIdentity Caller,
     string? SessionId,
     string? ResponseId = null,
-    string? ConversationId = null);
+    string? ConversationId = null,
+    PromptBlocks? Prompt = null);

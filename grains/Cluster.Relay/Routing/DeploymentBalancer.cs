@@ -17,7 +17,7 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
 {
     private static readonly TimeSpan KeepReporting = TimeSpan.FromSeconds(30);
     private readonly ConcurrentDictionary<string, DeploymentLoad> _loads = new(StringComparer.Ordinal);
-    private readonly RoutingStrategies _strategies = new();
+    private readonly RoutingStrategies _strategies;
     private readonly IGrainFactory _grains;
     private readonly RoutingOptions _options;
     private readonly TimeProvider _time;
@@ -30,15 +30,17 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
     {
         _grains = grains;
         _options = options.Value;
+        _strategies = new RoutingStrategies(_options);
         _time = time;
         _logger = logger;
         var period = _options.StatusSync;
         _sync = time.CreateTimer(_ => _ = SyncAsync(), null, period, period);
     }
 
-    /// <summary>The deployments to try, best first; empty when every circuit is open.</summary>
-    public IReadOnlyList<DeploymentDefinition> Order(ModelDefinition model)
+    /// <summary>The deployments to try, best first; empty when every circuit is open. <paramref name="prompt"/> is what prefix-aware routing places by.</summary>
+    public IReadOnlyList<DeploymentDefinition> Order(ModelDefinition model, PromptBlocks? prompt = null)
     {
+        prompt ??= PromptBlocks.None;
         var deployments = model.Deployments;
         List<DeploymentDefinition>? usable = null;
         DeploymentDefinition? probe = null;
@@ -63,10 +65,10 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
         if (usable is null && probe is null)
         {
             // The common case: all closed.
-            return deployments.Length <= 1 ? deployments : Ranked(model, deployments);
+            return deployments.Length <= 1 ? deployments : Ranked(model, deployments, prompt);
         }
 
-        var ranked = Ranked(model, [.. usable ?? []]);
+        var ranked = Ranked(model, [.. usable ?? []], prompt);
         return probe is null ? ranked : [probe, .. ranked];
     }
 
@@ -87,14 +89,62 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
         return new DeploymentAttempt(this, load, deployment.Id);
     }
 
+    /// <summary>
+    /// An attempt of <paramref name="model"/>'s request on <paramref name="deployment"/>: counted in
+    /// flight, and for a prefix-aware model its prompt's blocks are counted as cached there from now
+    /// on (so requests ranked meanwhile see them), to be corrected by what the backend reports
+    /// (<see cref="DeploymentAttempt.RecordUsage"/>).
+    /// </summary>
+    public DeploymentAttempt Begin(ModelDefinition model, DeploymentDefinition deployment, PromptBlocks? prompt)
+    {
+        var attempt = Begin(deployment);
+        if (prompt is { Count: > 0 } && model.Deployments.Length > 1 && _strategies.For(model) is PrefixAwareStrategy)
+        {
+            attempt.Prompt = prompt;
+            attempt.Predicted = CacheOf(deployment).Record(prompt);
+        }
+
+        attempt.Model = model.Name;
+        return attempt;
+    }
+
+    /// <summary>
+    /// Whether a session's pin should give way to the first of <paramref name="order"/> (a
+    /// prefix-aware model only; see <see cref="PrefixAwareStrategy.PinYields"/>).
+    /// </summary>
+    public bool PinYields(ModelDefinition model, PromptBlocks? prompt, IReadOnlyList<DeploymentDefinition> order, string pinned)
+    {
+        if (order.Count < 2 || _strategies.For(model) is not PrefixAwareStrategy strategy || order.FirstOrDefault(d => d.Id == pinned) is not { } pin)
+        {
+            return false;
+        }
+
+        return strategy.PinYields([.. order], this, prompt ?? PromptBlocks.None, pin, order[0]);
+    }
+
+    /// <summary>What this front-end believes <paramref name="deployment"/>'s prefix cache holds.</summary>
+    public PrefixCacheEstimate CacheOf(DeploymentDefinition deployment)
+    {
+        var load = LoadOf(deployment);
+        if (Volatile.Read(ref load.Cache) is { } cache)
+        {
+            return cache;
+        }
+
+        Interlocked.CompareExchange(ref load.Cache, new PrefixCacheEstimate(deployment.CacheTokens), null);
+        return load.Cache!;
+    }
+
     public DeploymentStatus StatusOf(DeploymentDefinition deployment) => LoadOf(deployment).Status;
 
-    private IReadOnlyList<DeploymentDefinition> Ranked(ModelDefinition model, DeploymentDefinition[] deployments) =>
-        deployments.Length <= 1 ? deployments : _strategies.For(model).Order(model, deployments, this);
+    private IReadOnlyList<DeploymentDefinition> Ranked(ModelDefinition model, DeploymentDefinition[] deployments, PromptBlocks prompt) =>
+        deployments.Length <= 1 ? deployments : _strategies.For(model).Order(model, deployments, this, prompt);
 
     int IDeploymentLoads.ClusterInFlight(DeploymentDefinition deployment) => LoadOf(deployment).ClusterInFlight;
 
     double IDeploymentLoads.FirstTokenMs(DeploymentDefinition deployment) => LoadOf(deployment).FirstTokenMs;
+
+    PrefixCacheEstimate IDeploymentLoads.CacheOf(DeploymentDefinition deployment) => CacheOf(deployment);
 
     private DeploymentLoad LoadOf(DeploymentDefinition deployment) =>
         _loads.GetOrAdd(deployment.Id, static (_, d) => new DeploymentLoad(d.BaseUrl), deployment);
@@ -152,6 +202,9 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
     {
         public int InFlight;
         public int ProbeAllowed;
+
+        /// <summary>Created on the first prefix-aware request to the deployment.</summary>
+        public PrefixCacheEstimate? Cache;
 
         /// <summary>Counts local recoveries, so an answer the status grain gave before one cannot undo it.</summary>
         public int Recoveries;
@@ -242,7 +295,33 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
     {
         private int _disposed;
 
+        /// <summary>The model the attempt serves, when known: names the prefix-cache metrics.</summary>
+        public string? Model { get; set; }
+
+        /// <summary>The prompt recorded in the deployment's cache estimate, and how much of it the estimate held before.</summary>
+        public PromptBlocks? Prompt { get; set; }
+
+        public int Predicted { get; set; }
+
         public void RecordFirstToken(TimeSpan elapsed) => load.RecordFirstToken(elapsed);
+
+        /// <summary>
+        /// The usage the backend reported: its cached tokens count toward the hit-rate metrics and
+        /// correct the cache estimate. Usage the gateway estimated itself says nothing about the cache.
+        /// </summary>
+        public void RecordUsage(TokenUsage usage)
+        {
+            if (usage.Estimated || usage.CachedTokens is not { } cached || Model is null)
+            {
+                return;
+            }
+
+            PrefixCacheMetrics.RecordUsage(Model, id, usage.PromptTokens, cached);
+            if (Prompt is { } prompt)
+            {
+                load.Cache?.Correct(prompt, Predicted, usage.PromptTokens, cached);
+            }
+        }
 
         public void Succeeded()
         {

@@ -58,6 +58,16 @@ public sealed class RoutingOptions
     /// <summary><see cref="SessionLookupTimeoutMs"/> as a duration.</summary>
     public TimeSpan SessionLookupTimeout => TimeSpan.FromMilliseconds(SessionLookupTimeoutMs);
 
+    /// <summary>
+    /// <c>prefix-aware</c> routing: how far over the model's average requests in flight (per unit of
+    /// weight), in percent, a deployment may go before prompts whose prefix it holds spill to the
+    /// next deployment. Lower spreads hot prefixes sooner at the cost of cache misses.
+    /// </summary>
+    public int PrefixSpillPercent { get; set; } = 200;
+
+    /// <summary><c>prefix-aware</c> routing: below this many requests in flight a deployment never counts as over its share.</summary>
+    public int PrefixMinInFlight { get; set; } = 4;
+
     /// <summary><see cref="StatusSyncMilliseconds"/> as a duration.</summary>
     public TimeSpan StatusSync => TimeSpan.FromMilliseconds(StatusSyncMilliseconds);
 

@@ -18,6 +18,8 @@ public sealed class RoutingOptionsValidator : IValidateOptions<RoutingOptions>
         SettingRules.InRange(errors, "Routing:SessionTtlMinutes", options.SessionTtlMinutes, 1, 525_600);
         SettingRules.InRange(errors, "Routing:SessionLookupTimeoutMs", options.SessionLookupTimeoutMs, 1, 60_000);
         SettingRules.InRange(errors, "Routing:StatusSyncMilliseconds", options.StatusSyncMilliseconds, 50, 60_000);
+        SettingRules.InRange(errors, "Routing:PrefixSpillPercent", options.PrefixSpillPercent, 100, 100_000);
+        SettingRules.InRange(errors, "Routing:PrefixMinInFlight", options.PrefixMinInFlight, 1, 1_000_000);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

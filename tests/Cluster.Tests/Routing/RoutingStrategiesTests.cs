@@ -1,4 +1,5 @@
 using Cluster.Grains.Models;
+using Cluster.Relay.Routing.Prefix;
 using Cluster.Relay.Routing.Strategies;
 
 namespace Cluster.Tests.Routing;
@@ -16,7 +17,7 @@ public sealed class RoutingStrategiesTests
     {
         var loads = new Loads { InFlight = { ["a"] = 2, ["b"] = 0, ["c"] = 5 } };
 
-        var order = new LeastInFlightStrategy().Order(Model("least-inflight"), [A, B, C], loads);
+        var order = new LeastInFlightStrategy().Order(Model("least-inflight"), [A, B, C], loads, PromptBlocks.None);
 
         // (0+1)/1 = 1 for b, (5+1)/3 = 2 for c, (2+1)/1 = 3 for a.
         Assert.Equal(["b", "c", "a"], order.Select(d => d.Id));
@@ -28,7 +29,7 @@ public sealed class RoutingStrategiesTests
         var strategy = new RoundRobinStrategy();
         var model = Model("round-robin");
 
-        var firsts = Enumerable.Range(0, 6).Select(_ => strategy.Order(model, [A, B, C], new Loads())[0].Id).ToList();
+        var firsts = Enumerable.Range(0, 6).Select(_ => strategy.Order(model, [A, B, C], new Loads(), PromptBlocks.None)[0].Id).ToList();
 
         Assert.Equal(2, firsts.Count(id => id == "a"));
         Assert.Equal(2, firsts.Count(id => id == "b"));
@@ -41,11 +42,11 @@ public sealed class RoutingStrategiesTests
     {
         var strategy = new WeightedStrategy();
 
-        var firsts = Enumerable.Range(0, 5000).Select(_ => strategy.Order(Model("weighted"), [A, B, C], new Loads())[0].Id).ToList();
+        var firsts = Enumerable.Range(0, 5000).Select(_ => strategy.Order(Model("weighted"), [A, B, C], new Loads(), PromptBlocks.None)[0].Id).ToList();
 
         // Weights 1:1:3 → c first about 60% of the time.
         Assert.InRange(firsts.Count(id => id == "c") / 5000.0, 0.55, 0.65);
-        Assert.All(Enumerable.Range(0, 20), _ => Assert.Equal(3, strategy.Order(Model("weighted"), [A, B, C], new Loads()).Distinct().Count()));
+        Assert.All(Enumerable.Range(0, 20), _ => Assert.Equal(3, strategy.Order(Model("weighted"), [A, B, C], new Loads(), PromptBlocks.None).Distinct().Count()));
     }
 
     [Fact]
@@ -53,7 +54,7 @@ public sealed class RoutingStrategiesTests
     {
         var loads = new Loads { FirstToken = { ["a"] = 40, ["b"] = 0, ["c"] = 12 } };
 
-        var order = new LatencyStrategy().Order(Model("latency"), [A, B, C], loads);
+        var order = new LatencyStrategy().Order(Model("latency"), [A, B, C], loads, PromptBlocks.None);
 
         Assert.Equal(["b", "c", "a"], order.Select(d => d.Id));
     }
@@ -63,7 +64,8 @@ public sealed class RoutingStrategiesTests
     [InlineData("Weighted", typeof(WeightedStrategy))]
     [InlineData("latency", typeof(LatencyStrategy))]
     [InlineData("least-inflight", typeof(LeastInFlightStrategy))]
-    [InlineData(null, typeof(LeastInFlightStrategy))]
+    [InlineData("prefix-aware", typeof(PrefixAwareStrategy))]
+    [InlineData(null, typeof(PrefixAwareStrategy))]
     public void For_ModelRoutingName_ThatStrategy(string? name, Type expected)
     {
         Assert.IsType(expected, new RoutingStrategies().For(Model(name)));
@@ -84,5 +86,7 @@ public sealed class RoutingStrategiesTests
         public int ClusterInFlight(DeploymentDefinition deployment) => InFlight.GetValueOrDefault(deployment.Id);
 
         public double FirstTokenMs(DeploymentDefinition deployment) => FirstToken.GetValueOrDefault(deployment.Id);
+
+        public PrefixCacheEstimate CacheOf(DeploymentDefinition deployment) => new(null);
     }
 }

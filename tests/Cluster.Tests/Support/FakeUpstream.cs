@@ -70,6 +70,9 @@ public sealed class FakeUpstream : IAsyncDisposable
     /// </summary>
     public int? FailAfterChunks { get; set; }
 
+    /// <summary>When set, usage says this many prompt tokens came from the prefix cache (<c>prompt_tokens_details.cached_tokens</c>).</summary>
+    public int? CachedTokens { get; set; }
+
     /// <summary>
     /// When true, a chat request that offers tools and ends with a user message is answered with a
     /// call of its first tool (arguments <see cref="ToolArguments"/>, streamed in two pieces) instead of text.
@@ -332,8 +335,8 @@ public sealed class FakeUpstream : IAsyncDisposable
         Interlocked.Increment(ref _completed);
     }
 
-    private static string Usage(int chunks) =>
-        $$"""{"prompt_tokens":{{PromptTokens}},"completion_tokens":{{chunks * CompletionTokensPerChunk}},"total_tokens":{{PromptTokens + (chunks * CompletionTokensPerChunk)}}}""";
+    private string Usage(int chunks) =>
+        $$"""{"prompt_tokens":{{PromptTokens}},"completion_tokens":{{chunks * CompletionTokensPerChunk}},"total_tokens":{{PromptTokens + (chunks * CompletionTokensPerChunk)}}{{(CachedTokens is { } cached ? $",\"prompt_tokens_details\":{{\"cached_tokens\":{cached}}}" : "")}}}""";
 
     private void Count(int chunks)
     {

@@ -45,14 +45,14 @@ public sealed class ReplicaSet : IAsyncDisposable
 
     /// <summary>
     /// Starts <paramref name="count"/> replicas and a gateway whose model <see cref="Model"/> has one
-    /// deployment per replica. <paramref name="routing"/> is the model's <c>Routing</c>;
+    /// deployment per replica. <paramref name="routing"/> is the model's <c>Routing</c> (null: none, the default strategy);
     /// <paramref name="routingSection"/> the gateway's <c>Routing</c> section;
     /// <paramref name="deployment"/> may add keys to deployment <c>i</c> (timeouts, weight);
     /// <paramref name="extraModels"/> are further entries of <c>Models</c>.
     /// </summary>
     public static async Task<ReplicaSet> StartAsync(
         int count,
-        string routing = "least-inflight",
+        string? routing = "least-inflight",
         object? routingSection = null,
         Action<int, JsonObject>? deployment = null,
         IEnumerable<JsonObject>? extraModels = null,

@@ -8,4 +8,7 @@ internal interface IDeploymentLoads
 
     /// <summary>Moving average of time to first token, in milliseconds; 0 until measured.</summary>
     double FirstTokenMs(DeploymentDefinition deployment);
+
+    /// <summary>What this front-end believes the deployment's prefix cache holds.</summary>
+    PrefixCacheEstimate CacheOf(DeploymentDefinition deployment);
 }

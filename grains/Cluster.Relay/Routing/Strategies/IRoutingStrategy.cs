@@ -9,5 +9,6 @@ internal interface IRoutingStrategy
     /// <summary>The name that selects the strategy in configuration.</summary>
     string Name { get; }
 
-    DeploymentDefinition[] Order(ModelDefinition model, DeploymentDefinition[] deployments, IDeploymentLoads loads);
+    /// <summary>The deployments best first; <paramref name="prompt"/> is the request's prompt in hashed blocks (<see cref="PromptBlocks.None"/> when there is none).</summary>
+    DeploymentDefinition[] Order(ModelDefinition model, DeploymentDefinition[] deployments, IDeploymentLoads loads, PromptBlocks prompt);
 }

@@ -5,6 +5,6 @@ internal sealed class LatencyStrategy : IRoutingStrategy
 {
     public string Name => "latency";
 
-    public DeploymentDefinition[] Order(ModelDefinition model, DeploymentDefinition[] deployments, IDeploymentLoads loads) =>
+    public DeploymentDefinition[] Order(ModelDefinition model, DeploymentDefinition[] deployments, IDeploymentLoads loads, PromptBlocks prompt) =>
         [.. Shuffle.Copy(deployments).OrderBy(loads.FirstTokenMs)];
 }

@@ -10,7 +10,7 @@ internal sealed class RoundRobinStrategy : IRoutingStrategy
 
     public string Name => "round-robin";
 
-    public DeploymentDefinition[] Order(ModelDefinition model, DeploymentDefinition[] deployments, IDeploymentLoads loads)
+    public DeploymentDefinition[] Order(ModelDefinition model, DeploymentDefinition[] deployments, IDeploymentLoads loads, PromptBlocks prompt)
     {
         var counter = _next.GetOrAdd(model.Name, _ => new StrongBox<int>());
         var start = (int)((uint)Interlocked.Increment(ref counter.Value) % deployments.Length);

@@ -5,7 +5,7 @@ internal sealed class WeightedStrategy : IRoutingStrategy
 {
     public string Name => "weighted";
 
-    public DeploymentDefinition[] Order(ModelDefinition model, DeploymentDefinition[] deployments, IDeploymentLoads loads)
+    public DeploymentDefinition[] Order(ModelDefinition model, DeploymentDefinition[] deployments, IDeploymentLoads loads, PromptBlocks prompt)
     {
         var total = deployments.Sum(d => Math.Max(d.Weight, 0));
         var pick = total == 0 ? 0 : Random.Shared.Next(total);

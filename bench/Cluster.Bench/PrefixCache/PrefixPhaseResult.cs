@@ -1,0 +1,19 @@
+namespace Cluster.Bench.PrefixCache;
+
+/// <summary>What one placement measured after its warm-up: requests, errors, backend-reported hit rate, TTFT.</summary>
+internal sealed record PrefixPhaseResult(
+    PrefixPlacement Placement,
+    int Requests,
+    int Errors,
+    long PromptTokens,
+    long CachedTokens,
+    double TtftP50Ms,
+    double TtftP90Ms,
+    double RequestsPerSecond,
+    string? FirstError)
+{
+    /// <summary>The busiest backend's requests over the fair share, warm-up included.</summary>
+    public double Imbalance { get; init; }
+
+    public double HitRate => PromptTokens == 0 ? 0 : (double)CachedTokens / PromptTokens;
+}

@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using System.IO.Hashing;
+using System.Text;
+
+namespace Cluster.Relay.Routing.Strategies;
+
+/// <summary>
+/// <c>prefix-aware</c> (the default): sends a prompt where its prefix is cached, so the backend
+/// skips the prefill of what it already holds. Per request, in this order:
+/// <list type="number">
+/// <item>A deployment at its <c>MaxConcurrency</c>, or over its bounded share of the load
+/// (<c>Routing:PrefixSpillPercent</c> of the average in flight per unit of weight, once it has at
+/// least <c>Routing:PrefixMinInFlight</c> in flight), goes last: a hot prefix spreads before a
+/// backend saturates, and never while another replica idles and this one has a queue.</item>
+/// <item>Among the others, the longest prefix believed cached wins (<see cref="PrefixCacheEstimate"/>).</item>
+/// <item>Ties, above all a prefix nobody holds yet, go to the prefix's home: rendezvous hashing of the
+/// prompt's leading blocks over the deployment ids, weighted. Every front-end computes the same home
+/// from the request alone, with no grain call and nothing that a silo's death could take away; a
+/// prefix that spills goes to its second deployment in that order, again the same everywhere.</item>
+/// </list>
+/// A prompt shorter than one block has nothing worth caching: it is placed by least in flight.
+/// </summary>
+internal sealed class PrefixAwareStrategy(double loadFactor = 2.0, int minInFlight = 4) : IRoutingStrategy
+{
+    public const string RoutingName = "prefix-aware";
+
+    /// <summary>A session's pin yields to a deployment holding at least this many more blocks of the prompt (and half of it).</summary>
+    internal const int PinMarginBlocks = 8;
+
+    private readonly LeastInFlightStrategy _unblocked = new();
+    private readonly ConcurrentDictionary<string, ulong> _idHashes = new(StringComparer.Ordinal);
+
+    public string Name => RoutingName;
+
+    public DeploymentDefinition[] Order(ModelDefinition model, DeploymentDefinition[] deployments, IDeploymentLoads loads, PromptBlocks prompt)
+    {
+        if (prompt.Count == 0)
+        {
+            return _unblocked.Order(model, deployments, loads, prompt);
+        }
+
+        var load = Load.Of(deployments, loads, loadFactor, minInFlight);
+        var anchor = prompt.Anchor;
+        var candidates = new Candidate[deployments.Length];
+        for (var i = 0; i < deployments.Length; i++)
+        {
+            var deployment = deployments[i];
+            var inFlight = loads.ClusterInFlight(deployment);
+            candidates[i] = new Candidate(
+                deployment,
+                inFlight,
+                load.Over(deployment, inFlight),
+                loads.CacheOf(deployment).Matched(prompt),
+                Home(anchor, deployment));
+        }
+
+        Array.Sort(candidates);
+        var first = candidates[0];
+        PrefixCacheMetrics.RecordPlacement(model.Name, first.Over ? "saturated" : first.Matched > 0 ? "cached" : first.Home >= candidates.Max(c => c.Home) ? "home" : "spilled");
+        var order = new DeploymentDefinition[candidates.Length];
+        for (var i = 0; i < candidates.Length; i++)
+        {
+            order[i] = candidates[i].Deployment;
+        }
+
+        return order;
+    }
+
+    /// <summary>
+    /// Whether a session's pin should give way to <paramref name="best"/>, the first of this
+    /// strategy's order: when the pinned deployment is over its share of the load and the best one is
+    /// not, or the best holds a much longer prefix of the prompt (by <see cref="PinMarginBlocks"/> and
+    /// half the prompt) and is no busier. Otherwise the pin is kept: it holds the conversation.
+    /// </summary>
+    public bool PinYields(DeploymentDefinition[] deployments, IDeploymentLoads loads, PromptBlocks prompt, DeploymentDefinition pinned, DeploymentDefinition best)
+    {
+        if (pinned.Id == best.Id)
+        {
+            return false;
+        }
+
+        var load = Load.Of(deployments, loads, loadFactor, minInFlight);
+        int pinnedLoad = loads.ClusterInFlight(pinned), bestLoad = loads.ClusterInFlight(best);
+        if (load.Over(pinned, pinnedLoad) && !load.Over(best, bestLoad))
+        {
+            return true;
+        }
+
+        if (prompt.Count == 0)
+        {
+            return false;
+        }
+
+        var margin = loads.CacheOf(best).Matched(prompt) - loads.CacheOf(pinned).Matched(prompt);
+        return margin >= Math.Max(PinMarginBlocks, prompt.Count / 2) && bestLoad <= pinnedLoad;
+    }
+
+    /// <summary>Weighted rendezvous score of a deployment for a prefix: the highest is the prefix's home.</summary>
+    private double Home(ulong anchor, DeploymentDefinition deployment)
+    {
+        var id = _idHashes.GetOrAdd(deployment.Id, static id => XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(id)));
+        var mixed = Mix(anchor ^ id);
+
+        // A uniform draw in (0, 1); -w / ln(u) is the weighted rendezvous score.
+        var uniform = ((mixed >> 11) + 0.5) / (1UL << 53);
+        return -Math.Max(deployment.Weight, 1) / Math.Log(uniform);
+    }
+
+    /// <summary>SplitMix64's finalizer: spreads the bits of the combined hash.</summary>
+    private static ulong Mix(ulong value)
+    {
+        value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9UL;
+        value = (value ^ (value >> 27)) * 0x94d049bb133111ebUL;
+        return value ^ (value >> 31);
+    }
+
+    /// <summary>The model's load now: what a deployment's bounded share of it is.</summary>
+    private readonly record struct Load(double PerWeight, double Factor, int MinInFlight)
+    {
+        public static Load Of(DeploymentDefinition[] deployments, IDeploymentLoads loads, double factor, int minInFlight)
+        {
+            long total = 1, weights = 0;
+            foreach (var deployment in deployments)
+            {
+                total += loads.ClusterInFlight(deployment);
+                weights += Math.Max(deployment.Weight, 1);
+            }
+
+            return new Load((double)total / weights, factor, minInFlight);
+        }
+
+        public bool Over(DeploymentDefinition deployment, int inFlight) =>
+            inFlight >= deployment.MaxConcurrency
+            || (inFlight >= MinInFlight && inFlight + 1 > Factor * PerWeight * Math.Max(deployment.Weight, 1));
+    }
+
+    private readonly record struct Candidate(DeploymentDefinition Deployment, int InFlight, bool Over, int Matched, double Home) : IComparable<Candidate>
+    {
+        public int CompareTo(Candidate other)
+        {
+            if (Over != other.Over)
+            {
+                return Over ? 1 : -1;
+            }
+
+            if (Over)
+            {
+                // Both past their share: the less loaded per unit of weight first.
+                return ((InFlight + 1.0) / Math.Max(Deployment.Weight, 1)).CompareTo((other.InFlight + 1.0) / Math.Max(other.Deployment.Weight, 1));
+            }
+
+            return Matched != other.Matched ? other.Matched.CompareTo(Matched) : other.Home.CompareTo(Home);
+        }
+    }
+}

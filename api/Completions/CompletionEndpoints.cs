@@ -5,7 +5,7 @@ using Cluster.Api.Telemetry;
 using Cluster.Grains.Completions;
 using Cluster.Relay.Completions;
 using Cluster.Relay.Requests;
-using Cluster.Relay.Routing.Prefix;
+
 using Cluster.Grains.Errors;
 using Cluster.Grains.Models;
 

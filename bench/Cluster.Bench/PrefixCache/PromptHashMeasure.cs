@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text;
-using Cluster.Relay.Routing.Prefix;
+using Cluster.Relay.Requests;
 
 namespace Cluster.Bench.PrefixCache;
 

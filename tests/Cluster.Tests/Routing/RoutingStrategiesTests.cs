@@ -1,3 +1,4 @@
+using Cluster.Relay.Requests;
 using Cluster.Grains.Models;
 using Cluster.Relay.Routing.Prefix;
 using Cluster.Relay.Routing.Strategies;

@@ -1,3 +1,4 @@
+using Cluster.Relay.Requests;
 using System.Text;
 using Cluster.Relay.Routing.Prefix;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using Cluster.Relay.Routing.Prefix;
+using Cluster.Relay.Requests;
 
 namespace Cluster.Tests.Routing.Prefix;
 

@@ -1,6 +1,6 @@
 using System.IO.Hashing;
 
-namespace Cluster.Relay.Routing.Prefix;
+namespace Cluster.Relay.Requests;
 
 /// <summary>
 /// A prompt cut into fixed-size blocks of its serialized bytes (the chat <c>messages</c> array or

@@ -342,6 +342,19 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
 
     private async Task FoldAsync(List<int> run)
     {
+        var folded = await TryFoldAsync(run);
+        _folding = null;
+        if (folded)
+        {
+            // More may have been stored meanwhile. After a failure, the next stored chunk tries again
+            // (not at once: a storage outage must not turn into a loop of writes).
+            StartFoldIfDue();
+        }
+    }
+
+    /// <summary>Writes the run as the next segment, then the head that counts it, then deletes its chunk rows.</summary>
+    private async Task<bool> TryFoldAsync(List<int> run)
+    {
         try
         {
             var records = run.SelectMany(n => _chunks[n].Records).ToList();
@@ -368,7 +381,7 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
             };
             if (!await WriteHeadAsync(head))
             {
-                return;
+                return false;
             }
 
             // Only now do reads start at the new floor: the folded chunks leave memory, and storage.
@@ -382,18 +395,14 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
             }
 
             await DeleteChunksAsync(folded);
+            return true;
         }
         catch (Exception ex)
         {
             // Nothing is lost: the chunks stay readable until a later fold succeeds.
             LogFoldFailed(logger, ex, this.GetPrimaryKeyString());
+            return false;
         }
-        finally
-        {
-            _folding = null;
-        }
-
-        StartFoldIfDue();
     }
 
     /// <summary>Deletes folded chunk rows; one left behind (a failure, a crash) lies below the floor and is never read.</summary>
@@ -474,8 +483,10 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
 
     public async Task<UsageRecord[]> GetRecordsAsync()
     {
+        // Both taken before the first await: a fold ending meanwhile moves chunks into a new segment.
+        var unfolded = Unfolded().ToList();
         var segments = await Task.WhenAll(Enumerable.Range(0, _segments.Count).Select(ReadSegmentAsync));
-        return [.. segments.SelectMany(Records), .. Unfolded()];
+        return [.. segments.SelectMany(Records), .. unfolded];
     }
 
     public Task<UsageBucket[]> GetRollupAsync()

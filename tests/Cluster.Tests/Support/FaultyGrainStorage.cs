@@ -5,7 +5,7 @@ namespace Cluster.Tests.Support;
 /// <summary>
 /// Grain storage that passes everything to another one, except that a test can make a write
 /// succeed in storage and still fail for its caller, as when a storage service's answer is lost
-/// (a timeout after the write was applied). Shared by all silos of a test cluster.
+/// (a timeout after the write was applied), or fail without being applied. Shared by all silos of a test cluster.
 /// </summary>
 public sealed class FaultyGrainStorage(IGrainStorage inner, StorageFaults faults) : IGrainStorage
 {
@@ -14,6 +14,11 @@ public sealed class FaultyGrainStorage(IGrainStorage inner, StorageFaults faults
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        if (faults.TakeFailure(grainId, stateName))
+        {
+            throw new TimeoutException($"The storage could not be reached (the write of {stateName} for {grainId} was not applied).");
+        }
+
         await inner.WriteStateAsync(stateName, grainId, grainState);
         if (faults.TakeLostAnswer(grainId))
         {

@@ -81,6 +81,47 @@ public sealed class UsageLedgerGrainTests(FakeTimeClusterFixture fixture)
         Assert.Equal(["after", "before", "lost-answer"], (await page.GetRecordsAsync()).Select(r => r.RequestId).Order());
     }
 
+    [Fact]
+    public async Task RecordAsync_ChunkWriteFailsUnapplied_CallerSeesUnavailableAndItsRetryIsStoredOnce()
+    {
+        var page = NewPage();
+        fixture.StorageFaults.FailNextWrites(page.GetGrainId(), row => row.StartsWith("ledger-chunk-", StringComparison.Ordinal));
+
+        var failed = await Assert.ThrowsAsync<GatewayException>(() => page.RecordAsync(Record("retried", tokens: 4)));
+        Assert.Equal(GatewayErrorCode.ClusterUnavailable, failed.Code);
+
+        // The front-end resends it (from its retry loop or its spool): stored then, once.
+        await page.RecordAsync(Record("retried", tokens: 4));
+        await page.RecordAsync(Record("next", tokens: 1));
+        await fixture.Cluster.DeactivateAsync(page.GetGrainId());
+        Assert.Equal(["next", "retried"], (await page.GetRecordsAsync()).Select(r => r.RequestId).Order());
+    }
+
+    [Fact]
+    public async Task RecordAsync_FoldIntoASegmentFailsAtItsHead_EveryRecordStaysReadableOnceAndIsFoldedLater()
+    {
+        // The fold writes the segment, then the head fails: the chunks must still be what is read.
+        var page = NewPage();
+        fixture.StorageFaults.FailNextWrites(page.GetGrainId(), row => row == "ledger", count: 1_000);
+        var first = Enumerable.Range(0, UsageLedgerGrain.SegmentSize + 5).Select(i => Record($"first-{i}", tokens: i)).ToArray();
+        foreach (var record in first)
+        {
+            await page.RecordAsync(record);
+        }
+
+        await fixture.Cluster.DeactivateAsync(page.GetGrainId());
+        Assert.Equal(first.Select(r => r.RequestId).Order(), (await page.GetRecordsAsync()).Select(r => r.RequestId).Order());
+
+        // Storage answers again: the next fold goes through, and nothing is counted twice.
+        fixture.StorageFaults.FailNextWrites(page.GetGrainId(), row => row == "ledger", count: 0);
+        var more = Enumerable.Range(0, UsageLedgerGrain.SegmentSize).Select(i => Record($"more-{i}", tokens: 1)).ToArray();
+        await Task.WhenAll(more.Select(page.RecordAsync));
+        await fixture.Cluster.DeactivateAsync(page.GetGrainId());
+        var stored = await page.GetRecordsAsync();
+        Assert.Equal(first.Concat(more).Select(r => r.RequestId).Order(), stored.Select(r => r.RequestId).Order());
+        Assert.Equal(first.Concat(more).Sum(r => (long)r.PromptTokens), (await page.GetRollupAsync()).Sum(b => b.Totals.PromptTokens));
+    }
+
     private IUsageLedgerGrain NewPage() => fixture.Cluster.Client.GetGrain<IUsageLedgerGrain>(NewPageKey());
 
     private static string NewPageKey() => UsageLedger.KeyOf("ledger-test-" + Guid.NewGuid().ToString("N")[..12], new DateOnly(2031, 3, 31), 0);

@@ -43,7 +43,7 @@ public sealed class AzuriteClusterFixture : IAsyncLifetime
         try
         {
             // A ServiceId of its own: the grain state of this collection is nobody else's, in this run or any other.
-            Cluster = await AzuriteCluster.StartAsync(Config, silos: 2, serviceId: "azurite-cluster-tests-" + Guid.NewGuid().ToString("N")[..12]);
+            Cluster = await AzuriteCluster.Configure(Config).WithSilos(2).WithServiceId("azurite-cluster-tests-" + Guid.NewGuid().ToString("N")[..12]).StartAsync();
             Api = await GatewayHost.StartAsync(Config, Cluster.ClientArgs);
             Http = new HttpClient { BaseAddress = new Uri(Api.BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
         }

@@ -168,7 +168,7 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
             Models = new[] { new { Name = Model, Deployments = new[] { new { Provider = "openai", BaseUrl = upstream.BaseUrl } } } },
             Tenants = new[] { new { Id = "default", Keys = new[] { "sk-limited-default" }, Limits = new { Rpm = 1000 } } },
         };
-        await using var cluster = await AzuriteCluster.StartAsync(config, silos: 1, serviceId: "silo-failure-" + Guid.NewGuid().ToString("N")[..12]);
+        await using var cluster = await AzuriteCluster.Configure(config).WithSilos(1).WithServiceId("silo-failure-" + Guid.NewGuid().ToString("N")[..12]).StartAsync();
         await using var api = await GatewayHost.StartAsync(config, [.. cluster.ClientArgs, "--Cluster:RetryWindowSeconds", "3"]);
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(40) };
         Assert.Equal(200, (await PostAsync(http, api.BaseUrl, stream: false)).Status);
@@ -210,7 +210,7 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
     };
 
     private static Task<AzuriteCluster> StartClusterAsync(FakeUpstream upstream) =>
-        AzuriteCluster.StartAsync(Config(upstream), silos: 2, serviceId: "silo-failure-" + Guid.NewGuid().ToString("N")[..12]);
+        AzuriteCluster.Configure(Config(upstream)).WithSilos(2).WithServiceId("silo-failure-" + Guid.NewGuid().ToString("N")[..12]).StartAsync();
 
     /// <summary>What one request of the load showed its client.</summary>
     private sealed record Outcome(string Marker, TimeSpan Started, TimeSpan Ended, int Status, bool Ok, string? RetryAfter, string Body);

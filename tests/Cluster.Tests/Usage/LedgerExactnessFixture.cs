@@ -31,7 +31,7 @@ public sealed class LedgerExactnessFixture : IAsyncLifetime
 
     public FakeUpstream Upstream { get; private set; } = null!;
 
-    public LocalhostCluster Cluster { get; private set; } = null!;
+    public AzuriteCluster Cluster { get; private set; } = null!;
 
     public GatewayHost[] FrontEnds { get; private set; } = [];
 
@@ -63,7 +63,7 @@ public sealed class LedgerExactnessFixture : IAsyncLifetime
             },
             Tenants = new object[] { new { Id = Tenant, Keys } },
         };
-        Cluster = await LocalhostCluster.StartAsync(config, silos: 2);
+        Cluster = await AzuriteCluster.Configure(config).StartAsync();
         FrontEnds = [await Cluster.StartFrontEndAsync(), await Cluster.StartFrontEndAsync()];
 
         var sent = await Task.WhenAll(Enumerable.Range(0, Requests).Select(SendAsync));

@@ -132,26 +132,25 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
         // A silo comes back (on its old ports): the spool is replayed into the ledger by itself.
         await cluster.RestartSiloAsync(1, stopped[1]);
         var grains = api.Services.GetRequiredService<IGrainFactory>();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         string[] recorded = [];
-        while (DateTime.UtcNow < deadline)
-        {
-            try
+        await Eventually.UntilAsync(
+            async () =>
             {
-                recorded = [.. (await Usage.LedgerPages.ReadAsync(grains, "default")).Select(r => r.RequestId)];
-            }
-            catch (Exception ex) when (ex is OrleansException or TimeoutException)
-            {
-                // The cluster is still coming back.
-            }
+                try
+                {
+                    recorded = [.. (await Usage.LedgerPages.ReadAsync(grains, "default")).Select(r => r.RequestId)];
+                }
+                catch (Exception ex) when (ex is OrleansException or TimeoutException)
+                {
+                    // The cluster is still coming back.
+                }
 
-            if (answers.All(a => recorded.Contains(a.Id)) && !spool.HasWork)
-            {
-                break;
-            }
-
-            await Task.Delay(200);
-        }
+                return answers.All(a => recorded.Contains(a.Id)) && !spool.HasWork;
+            },
+            "every answer to reach the ledger from the spool",
+            TimeSpan.FromSeconds(60),
+            () => $"{recorded.Length} recorded, spool has work: {spool.HasWork}",
+            TimeSpan.FromMilliseconds(200));
 
         Assert.All(answers, a => Assert.Single(recorded, id => id == a.Id));
         Assert.Equal(200, (await PostAsync(http, api.BaseUrl, stream: true)).Status);

@@ -73,18 +73,12 @@ public sealed class LedgerExactnessFixture : IAsyncLifetime
         // cut-short ones are recorded once the gateway saw the hang-up: wait for both, briefly.
         var completed = sent.Count(r => !r.Cancelled);
         var ids = sent.Select(r => r.RequestId).ToHashSet();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        do
-        {
-            Ledger = await LedgerPages.ReadAsync(Grains, Tenant);
-            if (Upstream.CompletedCount == completed && ids.IsSubsetOf(Ledger.Select(r => r.RequestId)))
-            {
-                break;
-            }
-
-            await Task.Delay(100);
-        }
-        while (DateTime.UtcNow < deadline);
+        Ledger = await Eventually.ValueAsync(
+            () => LedgerPages.ReadAsync(Grains, Tenant),
+            ledger => Upstream.CompletedCount == completed && ids.IsSubsetOf(ledger.Select(r => r.RequestId)),
+            $"the upstream to count {completed} finished responses and the ledger to hold all {ids.Count} requests",
+            TimeSpan.FromSeconds(20),
+            TimeSpan.FromMilliseconds(100));
     }
 
     private Task<SentRequest> SendAsync(int i)

@@ -6,9 +6,6 @@ using Cluster.Grains.Completions;
 using Cluster.Relay.Completions;
 using Cluster.Relay.Requests;
 
-using Cluster.Grains.Errors;
-using Cluster.Grains.Models;
-
 namespace Cluster.Api.Completions;
 
 /// <summary>
@@ -54,19 +51,7 @@ internal sealed partial class CompletionHandler(
             var body = await RequestBody.ReadAsync(context.Request, aborted);
             var parsed = RequestReader.Read(kind, body);
             model = parsed.Model;
-            var snapshot = await catalog.GetAsync();
-            if (!snapshot.TryResolve(parsed.Model, out var definition))
-            {
-                // Perhaps a model added a moment ago through another front-end.
-                snapshot = await catalog.GetFreshAsync();
-            }
-
-            if (!snapshot.TryResolve(parsed.Model, out definition))
-            {
-                throw new GatewayException(GatewayErrorCode.ModelNotFound, $"The model '{parsed.Model}' does not exist or you do not have access to it.", "model");
-            }
-
-            caller.EnsureMayUse(definition, parsed.Model);
+            var (definition, candidates) = await RequestedModel.ResolveAsync(catalog, caller, parsed.Model);
 
             var request = new CompletionRequest(
                 RequestId: requestId,
@@ -81,7 +66,7 @@ internal sealed partial class CompletionHandler(
                 Caller: caller.Identity,
                 SessionId: (context.Request.Headers["x-session-id"].FirstOrDefault() ?? parsed.PromptCacheKey ?? parsed.User) is { } session ? Grains.Sessions.ISessionGrain.BoundedId(session) : null,
                 Prompt: PromptBlocks.Of(body.AsSpan(parsed.Prompt.Start, parsed.Prompt.Length)));
-            var events = relay.RunAsync(request, Candidates(snapshot, definition), aborted).GetAsyncEnumerator(aborted);
+            var events = relay.RunAsync(request, candidates, aborted).GetAsyncEnumerator(aborted);
             await using (events)
             {
                 (outcome, usage) = parsed.Stream
@@ -175,20 +160,5 @@ internal sealed partial class CompletionHandler(
         {
             response.Headers["x-session-deployment"] = deployment;
         }
-    }
-
-    /// <summary>The model, then its fallbacks, each resolved in the same copy of the catalog.</summary>
-    internal static List<ModelDefinition> Candidates(CatalogSnapshot snapshot, ModelDefinition model)
-    {
-        var models = new List<ModelDefinition>(1 + model.Fallbacks.Length) { model };
-        foreach (var name in model.Fallbacks)
-        {
-            if (snapshot.TryResolve(name, out var fallback) && !models.Contains(fallback))
-            {
-                models.Add(fallback);
-            }
-        }
-
-        return models;
     }
 }

@@ -55,18 +55,7 @@ internal sealed class ResponseHandler(
             tenant = caller.Identity.Tenant;
             var request = ResponseRequest.Parse(await RequestBody.ReadAsync(context.Request, aborted));
             model = request.Model;
-            var snapshot = await catalog.GetAsync();
-            if (!snapshot.TryResolve(request.Model, out var definition))
-            {
-                snapshot = await catalog.GetFreshAsync();
-            }
-
-            if (!snapshot.TryResolve(request.Model, out definition))
-            {
-                throw new GatewayException(GatewayErrorCode.ModelNotFound, $"The model '{request.Model}' does not exist or you do not have access to it.", "model");
-            }
-
-            caller.EnsureMayUse(definition, request.Model);
+            var (definition, candidates) = await RequestedModel.ResolveAsync(catalog, caller, request.Model);
 
             // 2. Context.
             var (contextItems, chainRoot) = await store.ContextAsync(request, tenant);
@@ -99,7 +88,7 @@ internal sealed class ResponseHandler(
             var response = ResponseObject.InProgress(responseId, request, createdMs / 1000);
 
             // 4. Relay, 5. Answer.
-            var events = relay.RunAsync(completion, CompletionHandler.Candidates(snapshot, definition), aborted).GetAsyncEnumerator(aborted);
+            var events = relay.RunAsync(completion, candidates, aborted).GetAsyncEnumerator(aborted);
             await using (events)
             {
                 var turn = new Turn(request, tenant, response, chainRoot, createdMs);

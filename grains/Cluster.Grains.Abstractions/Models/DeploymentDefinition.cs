@@ -19,4 +19,8 @@ public sealed record DeploymentDefinition(
     [property: Id(8)] int? MaxConcurrency,
     [property: Id(9)] string? ApiVersion,
     [property: Id(10)] DeploymentTimeouts Timeouts,
-    [property: Id(11)] int? CacheTokens = null);
+    [property: Id(11)] int? CacheTokens = null)
+{
+    /// <summary>What <see cref="Provider"/> names; null for a name no <see cref="DeploymentProvider"/> has.</summary>
+    public DeploymentProvider? ProviderKind => SettingNames<DeploymentProvider>.TryParse(Provider, out var kind) ? kind : null;
+}

@@ -248,7 +248,7 @@ internal sealed class LimiterGrain(
             counters.InFlight++;
         }
 
-        _live.Leases[request.RequestId] = new Lease
+        _live.Leases[request.RequestId] = new LimiterLease
         {
             Scopes = names,
             Second = second,
@@ -371,7 +371,7 @@ internal sealed class LimiterGrain(
         return Task.FromResult(new LimiterState(_live.Leases.Count, _live.TokensToday, _live.TokensThisMonth, _live.SpendThisMonth, scopes));
     }
 
-    private void EndLease(Lease lease, DateTimeOffset now, long tokenDelta, long requestDelta)
+    private void EndLease(LimiterLease lease, DateTimeOffset now, long tokenDelta, long requestDelta)
     {
         var second = now.ToUnixTimeSeconds();
         foreach (var name in lease.Scopes)

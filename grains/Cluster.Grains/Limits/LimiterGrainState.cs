@@ -6,7 +6,7 @@ public sealed class LimiterGrainState
 {
     [Id(0)] public Dictionary<string, ScopeCounters> Scopes { get; set; } = new(StringComparer.Ordinal);
 
-    [Id(1)] public Dictionary<string, Lease> Leases { get; set; } = new(StringComparer.Ordinal);
+    [Id(1)] public Dictionary<string, LimiterLease> Leases { get; set; } = new(StringComparer.Ordinal);
 
     [Id(2)] public int Day { get; set; }
 

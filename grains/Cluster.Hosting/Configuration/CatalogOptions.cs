@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Cluster.Grains.Models;
+using Cluster.Relay.Routing.Strategies;
 
 namespace Cluster.Hosting.Configuration;
 
@@ -25,7 +26,7 @@ public sealed class CatalogOptions
                 var defaults = DeploymentTimeouts.Default;
                 deployments[d] = new DeploymentDefinition(
                     Id: string.IsNullOrWhiteSpace(deployment.Id) ? $"{name}-{d}" : deployment.Id,
-                    Provider: deployment.Provider!.ToLowerInvariant(),
+                    Provider: SettingNames<DeploymentProvider>.Name(deployment.Provider!.Value),
                     BaseUrl: deployment.BaseUrl,
                     ApiKey: deployment.ApiKey,
                     UpstreamModel: deployment.UpstreamModel,
@@ -48,7 +49,7 @@ public sealed class CatalogOptions
                 OwnedBy: string.IsNullOrWhiteSpace(model.OwnedBy) ? "completion-cluster" : model.OwnedBy,
                 Created: 0,
                 Price: model.Price is { } price ? new ModelPrice(price.InputPerMTok, price.OutputPerMTok, price.CachedInputPerMTok) : ModelPrice.Free,
-                Routing: string.IsNullOrWhiteSpace(model.Routing) ? Cluster.Relay.Routing.Strategies.RoutingStrategies.Default : model.Routing.ToLowerInvariant(),
+                Routing: SettingNames<ModelRouting>.Name(model.Routing ?? RoutingStrategies.Default),
                 Fallbacks: [.. model.Fallbacks],
                 Deployments: deployments,
                 Source: ModelSource.Configuration);

@@ -1,5 +1,5 @@
+using Cluster.Grains.Models;
 using Cluster.Relay.Providers;
-using Cluster.Relay.Routing.Strategies;
 using Microsoft.Extensions.Options;
 
 namespace Cluster.Hosting.Configuration;
@@ -55,11 +55,6 @@ public sealed class CatalogOptionsValidator : IValidateOptions<CatalogOptions>
                 }
             }
 
-            if (model.Routing is { } routing && !RoutingStrategies.Names.Contains(routing, StringComparer.OrdinalIgnoreCase))
-            {
-                errors.Add($"{key}:Routing: '{routing}' is not one of {string.Join(", ", RoutingStrategies.Names)}.");
-            }
-
             if (model.Price is { } price && (price.InputPerMTok < 0 || price.OutputPerMTok < 0 || price.CachedInputPerMTok < 0))
             {
                 errors.Add($"{key}:Price: prices cannot be negative.");
@@ -92,17 +87,17 @@ public sealed class CatalogOptionsValidator : IValidateOptions<CatalogOptions>
 
     private static void ValidateDeployment(DeploymentOptions deployment, string key, List<string> errors)
     {
-        var provider = deployment.Provider?.ToLowerInvariant();
-        if (provider is null || !ProviderNames.All.Contains(provider))
+        var provider = deployment.Provider;
+        if (provider is null)
         {
-            errors.Add($"{key}:Provider: '{deployment.Provider}' is not one of {string.Join(", ", ProviderNames.All)}.");
+            errors.Add($"{key}:Provider: '' is not one of {SettingNames<DeploymentProvider>.Listed}.");
         }
 
-        if (ProviderNames.CallsBackend(provider))
+        if (provider is DeploymentProvider.OpenAI or DeploymentProvider.AzureOpenAI)
         {
             if (string.IsNullOrWhiteSpace(deployment.BaseUrl))
             {
-                errors.Add($"{key}:BaseUrl: the {provider} provider needs a BaseUrl.");
+                errors.Add($"{key}:BaseUrl: the {SettingNames<DeploymentProvider>.Name(provider.Value)} provider needs a BaseUrl.");
             }
             else if (!Uri.TryCreate(deployment.BaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             {
@@ -110,7 +105,7 @@ public sealed class CatalogOptionsValidator : IValidateOptions<CatalogOptions>
             }
         }
 
-        if (provider == ProviderNames.AzureOpenAI)
+        if (provider == DeploymentProvider.AzureOpenAI)
         {
             if (string.IsNullOrWhiteSpace(deployment.UpstreamModel))
             {

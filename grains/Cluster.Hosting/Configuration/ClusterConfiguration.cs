@@ -1,4 +1,4 @@
-using Cluster.Relay.Providers;
+using Cluster.Grains.Models;
 using Microsoft.Extensions.Configuration;
 
 namespace Cluster.Hosting.Configuration;
@@ -71,7 +71,7 @@ public static class ClusterConfiguration
             [prefix + "Name"] = string.IsNullOrWhiteSpace(upstreamModel) ? UpstreamModelName : upstreamModel,
             [prefix + "OwnedBy"] = "upstream",
             [prefix + "Deployments:0:Id"] = "upstream-0",
-            [prefix + "Deployments:0:Provider"] = ProviderNames.OpenAI,
+            [prefix + "Deployments:0:Provider"] = SettingNames<DeploymentProvider>.Name(DeploymentProvider.OpenAI),
             [prefix + "Deployments:0:BaseUrl"] = url,
         };
         if (!string.IsNullOrWhiteSpace(upstreamModel))

@@ -32,10 +32,11 @@ public static class ClusterConfigurationValidator
     public static List<string> ValidateAll(IConfiguration configuration, params IReadOnlyList<ISettingsSection> frontEndSections)
     {
         var errors = new List<string>();
+        var (models, reported) = CatalogChoices.Check(configuration, errors);
         CatalogOptions catalog;
         try
         {
-            catalog = configuration.Get<CatalogOptions>() ?? new CatalogOptions();
+            catalog = models.Get<CatalogOptions>() ?? new CatalogOptions();
         }
         catch (InvalidOperationException ex)
         {
@@ -43,7 +44,9 @@ public static class ClusterConfigurationValidator
             return errors;
         }
 
-        CatalogOptionsValidator.Validate(catalog, errors);
+        var catalogErrors = new List<string>();
+        CatalogOptionsValidator.Validate(catalog, catalogErrors);
+        errors.AddRange(catalogErrors.Where(e => !reported.Any(key => e.StartsWith(key + ":", StringComparison.OrdinalIgnoreCase))));
         foreach (var section in Sections.Concat(frontEndSections))
         {
             section.Check(configuration, errors);

@@ -1,3 +1,5 @@
+using Cluster.Grains.Models;
+
 namespace Cluster.Hosting.Configuration;
 
 /// <summary><c>Models[].Deployments[]</c>: one backend serving a model.</summary>
@@ -7,7 +9,7 @@ public sealed class DeploymentOptions
     public string? Id { get; set; }
 
     /// <summary><c>openai</c>, <c>azure-openai</c>, <c>echo</c> or <c>local-embeddings</c>.</summary>
-    public string? Provider { get; set; }
+    public DeploymentProvider? Provider { get; set; }
 
     public string? BaseUrl { get; set; }
 

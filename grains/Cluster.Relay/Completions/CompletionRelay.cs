@@ -322,11 +322,11 @@ internal sealed partial class CompletionRelay(
     }
 
     /// <summary>The backend's kind as the GenAI conventions name providers.</summary>
-    private static string ProviderOf(DeploymentDefinition deployment) => deployment.Provider switch
+    private static string ProviderOf(DeploymentDefinition deployment) => deployment.ProviderKind switch
     {
-        ProviderNames.AzureOpenAI => "azure.ai.openai",
-        ProviderNames.OpenAI => "openai",
-        var other => other,
+        DeploymentProvider.AzureOpenAI => "azure.ai.openai",
+        DeploymentProvider.OpenAI => "openai",
+        _ => deployment.Provider,
     };
 
     /// <summary>Responses name the model the client asked for, or the fallback that served it.</summary>

@@ -10,7 +10,7 @@ internal sealed partial class RelayServices(
     AccessView access,
     UsageRecorder usage,
     LimiterCalls limiters,
-    LeaseKeeper leases,
+    LeaseRenewer leases,
     TokenCounter tokens,
     TimeProvider time,
     IOptions<LimitOptions> limits,
@@ -25,7 +25,7 @@ internal sealed partial class RelayServices(
 
     public LimiterCalls Limiters => limiters;
 
-    public LeaseKeeper Leases => leases;
+    public LeaseRenewer Leases => leases;
 
     public TokenCounter Tokens => tokens;
 

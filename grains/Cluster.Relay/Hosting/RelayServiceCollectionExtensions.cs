@@ -31,7 +31,7 @@ public static class RelayServiceCollectionExtensions
         services.TryAddSingleton<RelayServices>();
         services.TryAddSingleton<UsageRecorder>();
         services.TryAddSingleton<LedgerSpool>();
-        services.TryAddSingleton<LeaseKeeper>();
+        services.TryAddSingleton<LeaseRenewer>();
         services.TryAddSingleton<LimiterCalls>();
         services.AddHostedService<LedgerSpoolReplayer>();
         services.AddOptions<UsageOptions>().BindConfiguration(UsageOptions.SectionName).ValidateOnStart();

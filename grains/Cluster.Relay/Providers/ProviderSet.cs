@@ -13,13 +13,15 @@ internal sealed class ProviderSet
     private readonly Func<string, IModelProvider?> _byName;
 
     public ProviderSet(OpenAIProvider openAI, EchoProvider echo, LocalEmbeddingsProvider localEmbeddings)
-        : this(name => name switch
-        {
-            ProviderNames.OpenAI or ProviderNames.AzureOpenAI => openAI,
-            ProviderNames.Echo => echo,
-            ProviderNames.LocalEmbeddings => localEmbeddings,
-            _ => null,
-        })
+        : this(name => SettingNames<DeploymentProvider>.TryParse(name, out var provider)
+            ? provider switch
+            {
+                DeploymentProvider.OpenAI or DeploymentProvider.AzureOpenAI => openAI,
+                DeploymentProvider.Echo => echo,
+                DeploymentProvider.LocalEmbeddings => localEmbeddings,
+                _ => null,
+            }
+            : null)
     {
     }
 

@@ -29,7 +29,7 @@ public sealed class KeysModeFixture : IAsyncLifetime
 
     public FakeUpstream Upstream { get; private set; } = null!;
 
-    public LocalhostCluster Cluster { get; private set; } = null!;
+    public AzuriteCluster Cluster { get; private set; } = null!;
 
     public GatewayHost[] FrontEnds { get; private set; } = [];
 
@@ -54,7 +54,7 @@ public sealed class KeysModeFixture : IAsyncLifetime
                 new { Id = TenantB, Keys = new[] { KeyB }, Models = new[] { "*" } },
             },
         };
-        Cluster = await LocalhostCluster.StartAsync(config, silos: 2);
+        Cluster = await AzuriteCluster.Configure(config).StartAsync();
         FrontEnds = [await Cluster.StartFrontEndAsync(), await Cluster.StartFrontEndAsync()];
     }
 

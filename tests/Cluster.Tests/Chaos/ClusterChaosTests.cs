@@ -59,7 +59,7 @@ public sealed class ClusterChaosTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await AzuriteCluster.RequireAzuriteAsync();
-        _processes = new SiloProcessCluster(_configFile, ServiceId);
+        _processes = await SiloProcessCluster.Create().WithConfigFile(_configFile).WithServiceId(ServiceId).BuildAsync();
         for (var i = 0; i < 3; i++)
         {
             var upstream = await FakeUpstream.StartAsync($"chaos-upstream-{i}");

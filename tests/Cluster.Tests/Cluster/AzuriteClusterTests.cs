@@ -43,7 +43,7 @@ public sealed class AzuriteClusterFixture : IAsyncLifetime
         try
         {
             // A ServiceId of its own: the grain state of this collection is nobody else's, in this run or any other.
-            Cluster = await AzuriteCluster.StartAsync(Config, silos: 2, serviceId: "azurite-cluster-tests-" + Guid.NewGuid().ToString("N")[..12]);
+            Cluster = await AzuriteCluster.Configure(Config).WithSilos(2).WithServiceId("azurite-cluster-tests-" + Guid.NewGuid().ToString("N")[..12]).StartAsync();
             Api = await GatewayHost.StartAsync(Config, Cluster.ClientArgs);
             Http = new HttpClient { BaseAddress = new Uri(Api.BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
         }
@@ -278,37 +278,30 @@ public sealed class AzuriteClusterTests(AzuriteClusterFixture fixture, ITestOutp
     /// </summary>
     private static async Task<JsonNode> EventuallyAsync(Func<Task<HttpResponseMessage>> send)
     {
-        var deadline = Stopwatch.StartNew();
-        var last = "";
-        while (true)
-        {
-            try
+        var answer = await Eventually.ValueAsync(
+            async () =>
             {
-                using var response = await send();
-                var text = await response.Content.ReadAsStringAsync();
-                if (response.IsSuccessStatusCode)
+                try
                 {
-                    return JsonNode.Parse(text)!;
-                }
+                    using var response = await send();
+                    var text = await response.Content.ReadAsStringAsync();
+                    if (!response.IsSuccessStatusCode && (int)response.StatusCode < 500)
+                    {
+                        // A definite answer from a cluster that is up: waiting will not change it.
+                        Assert.Fail($"{(int)response.StatusCode} {text}");
+                    }
 
-                last = $"{(int)response.StatusCode} {text}";
-                if ((int)response.StatusCode < 500)
+                    return (Success: response.IsSuccessStatusCode, Text: response.IsSuccessStatusCode ? text : $"{(int)response.StatusCode} {text}");
+                }
+                catch (HttpRequestException ex)
                 {
-                    // A definite answer from a cluster that is up: waiting will not change it.
-                    Assert.Fail(last);
+                    return (Success: false, Text: ex.Message);
                 }
-            }
-            catch (HttpRequestException ex)
-            {
-                last = ex.Message;
-            }
-
-            if (deadline.Elapsed > RecoveryTimeout)
-            {
-                Assert.Fail($"No success within {RecoveryTimeout.TotalSeconds} s; the last answer was: {last}");
-            }
-
-            await Task.Delay(200);
-        }
+            },
+            a => a.Success,
+            "a success once the cluster settled",
+            RecoveryTimeout,
+            TimeSpan.FromMilliseconds(200));
+        return JsonNode.Parse(answer.Text)!;
     }
 }

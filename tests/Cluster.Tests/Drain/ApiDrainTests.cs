@@ -15,28 +15,30 @@ public sealed class ApiDrainTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Chunks = 20;
     private FakeUpstream _upstream = null!;
-    private ProcessCluster _cluster = null!;
+    private DrainConfig _config = null!;
+    private SiloProcessCluster _cluster = null!;
 
     public async Task InitializeAsync()
     {
         _upstream = await FakeUpstream.StartAsync("drain-upstream");
         _upstream.Chunks = Chunks;
         _upstream.ChunkInterval = TimeSpan.FromMilliseconds(150);
-        _cluster = await ProcessCluster.CreateAsync(_upstream.BaseUrl);
+        _config = new DrainConfig(_upstream.BaseUrl);
+        _cluster = await SiloProcessCluster.Create().WithConfig(_config.Json).WithServiceId(_config.ServiceId).BuildAsync();
     }
 
     [Fact]
     public async Task Sigterm_DuringLongStream_StreamFinishesAndExitsZero()
     {
         await _cluster.StartSiloAsync();
-        var (api, baseUrl) = await _cluster.StartApiAsync();
+        var (api, baseUrl) = await _cluster.StartApiProcessAsync();
         Assert.Equal(HttpStatusCode.OK, (await _cluster.ProbeAsync(baseUrl + "/health/ready")).Status);
 
         using var request = new HttpRequestMessage(HttpMethod.Post, baseUrl + "/v1/chat/completions")
         {
-            Content = new StringContent($$"""{"model":"{{ProcessCluster.Model}}","stream":true,"messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"),
+            Content = new StringContent($$"""{"model":"{{DrainConfig.Model}}","stream":true,"messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"),
         };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _cluster.Key);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _config.Key);
         using var response = await _cluster.Client.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
@@ -52,7 +54,7 @@ public sealed class ApiDrainTests(ITestOutputHelper output) : IAsyncLifetime
 
         // From now on the front-end takes no new work: readiness is 503 or nothing accepts the connection.
         await Eventually.UntilAsync(async () => (await _cluster.ProbeAsync(baseUrl + "/health/ready")).Status != HttpStatusCode.OK,
-            "the api to stop being ready", TimeSpan.FromSeconds(10), () => _cluster.Logs);
+            "the api to stop being ready", TimeSpan.FromSeconds(10), () => _cluster.Output);
         var afterSigterm = await _cluster.ProbeAsync(baseUrl + "/health/ready");
 
         // The stream in flight goes on to its end.

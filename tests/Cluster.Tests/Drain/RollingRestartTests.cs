@@ -26,14 +26,16 @@ public sealed class RollingRestartTests(ITestOutputHelper output) : IAsyncLifeti
     private readonly ConcurrentBag<string> _failures = [];
     private long _completed;
     private FakeUpstream _upstream = null!;
-    private ProcessCluster _cluster = null!;
+    private DrainConfig _config = null!;
+    private SiloProcessCluster _cluster = null!;
 
     public async Task InitializeAsync()
     {
         _upstream = await FakeUpstream.StartAsync("rolling-upstream");
         _upstream.Chunks = StreamChunks;
         _upstream.ChunkInterval = TimeSpan.FromMilliseconds(100);
-        _cluster = await ProcessCluster.CreateAsync(_upstream.BaseUrl);
+        _config = new DrainConfig(_upstream.BaseUrl);
+        _cluster = await SiloProcessCluster.Create().WithConfig(_config.Json).WithServiceId(_config.ServiceId).BuildAsync();
     }
 
     [Fact]
@@ -45,12 +47,12 @@ public sealed class RollingRestartTests(ITestOutputHelper output) : IAsyncLifeti
             silos[i] = await _cluster.StartSiloAsync();
         }
 
-        var frontEnds = new[] { await _cluster.StartApiAsync(), await _cluster.StartApiAsync() };
+        var frontEnds = new[] { await _cluster.StartApiProcessAsync(), await _cluster.StartApiProcessAsync() };
         using var stop = new CancellationTokenSource();
         var load = Enumerable.Range(0, Callers)
             .Select(i => Task.Run(() => CallAsync(frontEnds[i % frontEnds.Length].BaseUrl, stream: i % 2 == 0, stop.Token)))
             .ToArray();
-        await Eventually.UntilAsync(() => Interlocked.Read(ref _completed) >= 40, "requests to flow before the restarts", TimeSpan.FromSeconds(60), () => _cluster.Logs);
+        await Eventually.UntilAsync(() => Interlocked.Read(ref _completed) >= 40, "requests to flow before the restarts", TimeSpan.FromSeconds(60), () => _cluster.Output);
 
         var report = new List<string>();
         for (var i = 0; i < Silos; i++)
@@ -66,12 +68,12 @@ public sealed class RollingRestartTests(ITestOutputHelper output) : IAsyncLifeti
 
             silos[i] = await _cluster.StartSiloAsync(old.SiloPort, old.GatewayPort);
             await Eventually.UntilAsync(async () => (await _cluster.ProbeAsync(silos[i].HttpUrl + "/health/ready")).Status == HttpStatusCode.OK,
-                $"the replacement of silo {i} to be ready", TimeSpan.FromSeconds(60), () => _cluster.Logs);
+                $"the replacement of silo {i} to be ready", TimeSpan.FromSeconds(60), () => _cluster.Output);
             var replaced = clock.Elapsed;
 
             // Let traffic reach the new silo before the next one goes.
             var atReady = Interlocked.Read(ref _completed);
-            await Eventually.UntilAsync(() => Interlocked.Read(ref _completed) >= atReady + 30, $"requests to flow after silo {i} was replaced", TimeSpan.FromSeconds(60), () => _cluster.Logs);
+            await Eventually.UntilAsync(() => Interlocked.Read(ref _completed) >= atReady + 30, $"requests to flow after silo {i} was replaced", TimeSpan.FromSeconds(60), () => _cluster.Output);
             report.Add(string.Create(CultureInfo.InvariantCulture,
                 $"silo {i}: exit {exitCode} {drained.TotalMilliseconds:F0} ms after SIGTERM, replacement ready after {replaced.TotalSeconds:F1} s, {atReady - before} requests completed meanwhile"));
         }
@@ -79,7 +81,7 @@ public sealed class RollingRestartTests(ITestOutputHelper output) : IAsyncLifeti
         await stop.CancelAsync();
         await Task.WhenAll(load);
 
-        var usage = await new AdminApi(_cluster.Client, frontEnds[0].BaseUrl, ProcessCluster.AdminKey).UsageAsync(_cluster.Tenant);
+        var usage = await new AdminApi(_cluster.Client, frontEnds[0].BaseUrl, DrainConfig.AdminKey).UsageAsync(_config.Tenant);
         var totals = usage["totals"]!;
         var completed = Interlocked.Read(ref _completed);
         report.Add($"{completed} requests completed, {_failures.Count} failed ({string.Join(", ", _failures.GroupBy(f => f).Select(g => $"{g.Key} ×{g.Count()}"))}); "
@@ -87,7 +89,7 @@ public sealed class RollingRestartTests(ITestOutputHelper output) : IAsyncLifeti
             + $"ledger: {totals["requests"]} requests, {totals["prompt_tokens"]}+{totals["completion_tokens"]} tokens");
         output.WriteLine(string.Join(Environment.NewLine, report));
 
-        Assert.True(_failures.IsEmpty, $"{_failures.Count} client errors, e.g. {_failures.FirstOrDefault()}{Environment.NewLine}{_cluster.Logs}");
+        Assert.True(_failures.IsEmpty, $"{_failures.Count} client errors, e.g. {_failures.FirstOrDefault()}{Environment.NewLine}{_cluster.Output}");
         Assert.Equal(completed, _upstream.CompletedCount);
         Assert.Equal(_upstream.RequestCount, _upstream.CompletedCount);
         Assert.Equal(_upstream.CompletedCount, totals["requests"]!.GetValue<long>());
@@ -122,7 +124,7 @@ public sealed class RollingRestartTests(ITestOutputHelper output) : IAsyncLifeti
 
     private async Task<string?> CompleteAsync(string baseUrl, CancellationToken cancellationToken)
     {
-        var response = await _cluster.Client.ChatAsync(baseUrl, _cluster.Key, ProcessCluster.Model, cancellationToken: cancellationToken);
+        var response = await _cluster.Client.ChatAsync(baseUrl, _config.Key, DrainConfig.Model, cancellationToken: cancellationToken);
         return response.Status == HttpStatusCode.OK ? null : $"{(int)response.Status} {response.Body}";
     }
 
@@ -130,9 +132,9 @@ public sealed class RollingRestartTests(ITestOutputHelper output) : IAsyncLifeti
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, baseUrl + "/v1/chat/completions")
         {
-            Content = new StringContent($$"""{"model":"{{ProcessCluster.Model}}","stream":true,"messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"),
+            Content = new StringContent($$"""{"model":"{{DrainConfig.Model}}","stream":true,"messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"),
         };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _cluster.Key);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _config.Key);
         using var response = await _cluster.Client.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         if (response.StatusCode != HttpStatusCode.OK)

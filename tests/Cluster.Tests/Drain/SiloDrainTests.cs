@@ -12,12 +12,14 @@ namespace Cluster.Tests.Drain;
 public sealed class SiloDrainTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private FakeUpstream _upstream = null!;
-    private ProcessCluster _cluster = null!;
+    private DrainConfig _config = null!;
+    private SiloProcessCluster _cluster = null!;
 
     public async Task InitializeAsync()
     {
         _upstream = await FakeUpstream.StartAsync("drain-upstream");
-        _cluster = await ProcessCluster.CreateAsync(_upstream.BaseUrl);
+        _config = new DrainConfig(_upstream.BaseUrl);
+        _cluster = await SiloProcessCluster.Create().WithConfig(_config.Json).WithServiceId(_config.ServiceId).BuildAsync();
     }
 
     [Fact]
@@ -25,7 +27,7 @@ public sealed class SiloDrainTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var staying = await _cluster.StartSiloAsync();
         var leaving = await _cluster.StartSiloAsync();
-        var (_, api) = await _cluster.StartApiAsync();
+        var (_, api) = await _cluster.StartApiProcessAsync();
         var ready = await _cluster.ProbeAsync(leaving.HttpUrl + "/health/ready");
         Assert.True(ready.Status == HttpStatusCode.OK, $"{ready.Status}: {ready.Body}");
         Assert.Contains("\"status\":\"ready\"", ready.Body, StringComparison.Ordinal);
@@ -35,7 +37,7 @@ public sealed class SiloDrainTests(ITestOutputHelper output) : IAsyncLifetime
         // Give the leaving silo grains to deactivate: requests spread over the model's shards.
         for (var i = 0; i < 8; i++)
         {
-            var response = await _cluster.Client.ChatAsync(api, _cluster.Key, ProcessCluster.Model);
+            var response = await _cluster.Client.ChatAsync(api, _config.Key, DrainConfig.Model);
             Assert.Equal(HttpStatusCode.OK, response.Status);
         }
 
@@ -68,7 +70,7 @@ public sealed class SiloDrainTests(ITestOutputHelper output) : IAsyncLifetime
 
         // The cluster goes on without it.
         Assert.Equal(HttpStatusCode.OK, (await _cluster.ProbeAsync(staying.HttpUrl + "/health/ready")).Status);
-        Assert.Equal(HttpStatusCode.OK, (await _cluster.Client.ChatAsync(api, _cluster.Key, ProcessCluster.Model)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await _cluster.Client.ChatAsync(api, _config.Key, DrainConfig.Model)).Status);
     }
 
     [Fact]

@@ -37,7 +37,7 @@ public sealed class LongSessionIdTests : IDisposable
                 },
             },
         };
-        await using var cluster = await AzuriteCluster.StartAsync(config, silos: 1, serviceId: "long-sessions-" + Guid.NewGuid().ToString("N")[..12]);
+        await using var cluster = await AzuriteCluster.Configure(config).WithSilos(1).WithServiceId("long-sessions-" + Guid.NewGuid().ToString("N")[..12]).StartAsync();
         await using var api = await GatewayHost.StartAsync(config, cluster.ClientArgs);
         var session = Guid.NewGuid().ToString("N") + "/#?\\" + new string('s', 10 * 1024);
 

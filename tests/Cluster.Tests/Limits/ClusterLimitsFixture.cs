@@ -16,7 +16,7 @@ public sealed class ClusterLimitsFixture : IAsyncLifetime
 
     public FakeTimeProvider SiloTime { get; } = new(DateTimeOffset.UtcNow);
 
-    public LocalhostCluster Cluster { get; private set; } = null!;
+    public AzuriteCluster Cluster { get; private set; } = null!;
 
     public GatewayHost[] FrontEnds { get; private set; } = [];
 
@@ -79,7 +79,7 @@ public sealed class ClusterLimitsFixture : IAsyncLifetime
                 new { Oversized.Id, Keys = new[] { Oversized.Key }, Limits = new { Tpm = 1000 } },
             },
         };
-        Cluster = await LocalhostCluster.StartAsync(config, silos: 2, SiloTime);
+        Cluster = await AzuriteCluster.Configure(config).WithSiloTime(SiloTime).StartAsync();
         FrontEnds = [await Cluster.StartFrontEndAsync(), await Cluster.StartFrontEndAsync()];
     }
 

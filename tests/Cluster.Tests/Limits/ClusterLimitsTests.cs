@@ -192,7 +192,7 @@ public sealed class ClusterLimitsTests(ClusterLimitsFixture fixture, ITestOutput
         };
 
         // Azure Table storage (Azurite): the limiter's written state outlives its silo, as in production.
-        await using var cluster = await AzuriteCluster.StartAsync(config, silos: 2, serviceId: "limit-kill-" + Guid.NewGuid().ToString("N")[..12]);
+        await using var cluster = await AzuriteCluster.Configure(config).WithSilos(2).WithServiceId("limit-kill-" + Guid.NewGuid().ToString("N")[..12]).StartAsync();
         GatewayHost[] frontEnds = [await GatewayHost.StartAsync(config, cluster.ClientArgs), await GatewayHost.StartAsync(config, cluster.ClientArgs)];
         await using var first = frontEnds[0];
         await using var second = frontEnds[1];
@@ -261,7 +261,7 @@ public sealed class ClusterLimitsTests(ClusterLimitsFixture fixture, ITestOutput
             Tenants = new object[] { new { Id = tenant, Keys = new[] { key }, Limits = new { Rpm = rpm } } },
             Usage = new { Enabled = false },
         };
-        await using var cluster = await AzuriteCluster.StartAsync(config, silos: 2, serviceId: "rpm-kill-" + Guid.NewGuid().ToString("N")[..12]);
+        await using var cluster = await AzuriteCluster.Configure(config).WithSilos(2).WithServiceId("rpm-kill-" + Guid.NewGuid().ToString("N")[..12]).StartAsync();
         GatewayHost[] frontEnds = [await GatewayHost.StartAsync(config, cluster.ClientArgs), await GatewayHost.StartAsync(config, cluster.ClientArgs)];
         await using var first = frontEnds[0];
         await using var second = frontEnds[1];
@@ -364,15 +364,8 @@ public sealed class ClusterLimitsTests(ClusterLimitsFixture fixture, ITestOutput
     private static Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
         WaitUntilAsync(() => Task.FromResult(condition()), what, timeout);
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
-            await Task.Delay(50);
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null) =>
+        Eventually.UntilAsync(condition, what, timeout ?? TimeSpan.FromSeconds(30));
 
     private static void AssertRateLimited(GatewayResponse response)
     {

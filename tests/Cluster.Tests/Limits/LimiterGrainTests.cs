@@ -381,15 +381,22 @@ public sealed class LimiterGrainTests(FakeTimeClusterFixture fixture)
     /// </summary>
     private async Task WaitForLeasesAsync(ILimiterGrain limiter, int expected)
     {
-        var deadline = DateTime.UtcNow + WaitForTimer;
-        int leases;
-        while ((leases = (await limiter.GetStateAsync()).Leases) != expected && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-            fixture.Time.Advance(TimeSpan.FromSeconds(1));
-        }
+        var nudge = false;
+        await Eventually.ValueAsync(
+            async () =>
+            {
+                if (nudge)
+                {
+                    fixture.Time.Advance(TimeSpan.FromSeconds(1));
+                }
 
-        Assert.Equal(expected, leases);
+                nudge = true;
+                return (await limiter.GetStateAsync()).Leases;
+            },
+            leases => leases == expected,
+            $"{expected} leases",
+            WaitForTimer,
+            TimeSpan.FromMilliseconds(100));
     }
 
     private static void InterlockedMax(ref int target, int value)

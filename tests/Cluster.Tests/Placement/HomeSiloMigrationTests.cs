@@ -1,11 +1,9 @@
-using Cluster.Grains;
 using Cluster.Grains.Access;
 using Cluster.Grains.Completions;
 using Cluster.Grains.Limits;
 using Cluster.Grains.Placement;
 using Cluster.Grains.Sessions;
 using Cluster.Tests.Support;
-using Orleans.TestingHost;
 
 namespace Cluster.Tests.Placement;
 
@@ -17,27 +15,17 @@ namespace Cluster.Tests.Placement;
 public sealed class HomeSiloMigrationTests : IAsyncLifetime
 {
     private const int Grains = 24;
-    private InProcessTestCluster _cluster = null!;
+    private InProcessCluster _started = null!;
 
-    public async Task InitializeAsync()
-    {
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.AddMemoryGrainStorage(GrainStorage.Name);
-            silo.AddCompletionGrains();
-        });
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-    }
+    public async Task InitializeAsync() => _started = await InProcessCluster.Create(silos: 1).StartAsync();
 
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+    public async Task DisposeAsync() => await _started.DisposeAsync();
 
     [Fact]
     public async Task SiloJoins_GrainsWhoseHomeItIs_MoveThereWithTheirLiveState()
     {
-        var client = _cluster.Client;
-        var first = _cluster.Silos[0].SiloAddress;
+        var client = _started.Cluster.Client;
+        var first = _started.Cluster.Silos[0].SiloAddress;
         var run = Guid.NewGuid().ToString("N")[..8];
         var limits = new ScopeLimits(Rpm: 1000, Tpm: null, MaxConcurrency: 5);
         for (var i = 0; i < Grains; i++)
@@ -47,8 +35,8 @@ public sealed class HomeSiloMigrationTests : IAsyncLifetime
             await client.GetGrain<ISessionGrain>($"move-{run}-{i}").PinAsync("model", [$"deployment-{i}"]);
         }
 
-        var second = (await _cluster.StartAdditionalSiloAsync()).SiloAddress;
-        await _cluster.WaitForLivenessToStabilizeAsync();
+        var second = (await _started.Cluster.StartAdditionalSiloAsync()).SiloAddress;
+        await _started.Cluster.WaitForLivenessToStabilizeAsync();
         var management = client.GetGrain<IManagementGrain>(0);
         var movers = Enumerable.Range(0, Grains)
             .Where(i => HomeSilos.Choose(client.GetGrain<ILimiterGrain>(ILimiterGrain.TenantKey($"move-{run}-{i}")).GetGrainId(), [first, second]).Equals(second))

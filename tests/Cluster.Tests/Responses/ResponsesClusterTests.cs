@@ -28,7 +28,7 @@ public sealed class ResponsesClusterTests
         var reply = ResponsesFixture.ReplyOf(upstream);
         string thirdId;
         string conversationId;
-        var cluster = await AzuriteCluster.StartAsync(config, silos: 2, serviceId);
+        var cluster = await AzuriteCluster.Configure(config).WithSilos(2).WithServiceId(serviceId).StartAsync();
         try
         {
             await using var frontA = await GatewayHost.StartAsync(config, cluster.ClientArgs);
@@ -59,7 +59,7 @@ public sealed class ResponsesClusterTests
         }
 
         // The whole cluster restarts (same ServiceId, so the same stored state).
-        cluster = await AzuriteCluster.StartAsync(config, silos: 2, serviceId);
+        cluster = await AzuriteCluster.Configure(config).WithSilos(2).WithServiceId(serviceId).StartAsync();
         try
         {
             await using var front = await GatewayHost.StartAsync(config, cluster.ClientArgs);

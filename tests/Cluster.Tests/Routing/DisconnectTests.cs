@@ -61,7 +61,7 @@ public sealed class DisconnectTests(ITestOutputHelper output)
         {
             Models = new[] { new { Name = "remote", Deployments = new[] { new { Provider = "openai", BaseUrl = upstream.BaseUrl } } } },
         };
-        await using var cluster = await AzuriteCluster.StartAsync(config, silos: 1, serviceId: "disconnect-tests-" + Guid.NewGuid().ToString("N")[..12]);
+        await using var cluster = await AzuriteCluster.Configure(config).WithSilos(1).WithServiceId("disconnect-tests-" + Guid.NewGuid().ToString("N")[..12]).StartAsync();
         await using var api = await GatewayHost.StartAsync(config, cluster.ClientArgs);
 
         var delay = await HangUpMidStreamAsync(api.BaseUrl, "remote", upstream);

@@ -109,13 +109,19 @@ public sealed class RoutingTests(ITestOutputHelper output)
         Assert.Equal(triedWhileClosed, failing.RequestCount);
 
         // After the cooldown one probe goes through, succeeds, and the circuit closes.
-        var deadline = Stopwatch.StartNew();
-        while ((await set.StatusAsync(1)).State != CircuitState.Closed)
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(CooldownSeconds + 8), "the healed replica did not come back");
-            await chat.CompleteChatAsync([new UserChatMessage("probing")]);
-            await Task.Delay(50);
-        }
+        await Eventually.UntilAsync(
+            async () =>
+            {
+                if ((await set.StatusAsync(1)).State == CircuitState.Closed)
+                {
+                    return true;
+                }
+
+                await chat.CompleteChatAsync([new UserChatMessage("probing")]);
+                return false;
+            },
+            "the healed replica to come back",
+            TimeSpan.FromSeconds(CooldownSeconds + 8));
 
         output.WriteLine($"back in service {opened.Elapsed.TotalSeconds:0.00} s after the circuit opened (cooldown {CooldownSeconds} s)");
         Assert.True(opened.Elapsed >= TimeSpan.FromSeconds(CooldownSeconds) - TimeSpan.FromMilliseconds(200), $"closed again after only {opened.Elapsed}");

@@ -132,26 +132,25 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
         // A silo comes back (on its old ports): the spool is replayed into the ledger by itself.
         await cluster.RestartSiloAsync(1, stopped[1]);
         var grains = api.Services.GetRequiredService<IGrainFactory>();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         string[] recorded = [];
-        while (DateTime.UtcNow < deadline)
-        {
-            try
+        await Eventually.UntilAsync(
+            async () =>
             {
-                recorded = [.. (await Usage.LedgerPages.ReadAsync(grains, "default")).Select(r => r.RequestId)];
-            }
-            catch (Exception ex) when (ex is OrleansException or TimeoutException)
-            {
-                // The cluster is still coming back.
-            }
+                try
+                {
+                    recorded = [.. (await Usage.LedgerPages.ReadAsync(grains, "default")).Select(r => r.RequestId)];
+                }
+                catch (Exception ex) when (ex is OrleansException or TimeoutException)
+                {
+                    // The cluster is still coming back.
+                }
 
-            if (answers.All(a => recorded.Contains(a.Id)) && !spool.HasWork)
-            {
-                break;
-            }
-
-            await Task.Delay(200);
-        }
+                return answers.All(a => recorded.Contains(a.Id)) && !spool.HasWork;
+            },
+            "every answer to reach the ledger from the spool",
+            TimeSpan.FromSeconds(60),
+            () => $"{recorded.Length} recorded, spool has work: {spool.HasWork}",
+            TimeSpan.FromMilliseconds(200));
 
         Assert.All(answers, a => Assert.Single(recorded, id => id == a.Id));
         Assert.Equal(200, (await PostAsync(http, api.BaseUrl, stream: true)).Status);
@@ -168,7 +167,7 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
             Models = new[] { new { Name = Model, Deployments = new[] { new { Provider = "openai", BaseUrl = upstream.BaseUrl } } } },
             Tenants = new[] { new { Id = "default", Keys = new[] { "sk-limited-default" }, Limits = new { Rpm = 1000 } } },
         };
-        await using var cluster = await AzuriteCluster.StartAsync(config, silos: 1, serviceId: "silo-failure-" + Guid.NewGuid().ToString("N")[..12]);
+        await using var cluster = await AzuriteCluster.Configure(config).WithSilos(1).WithServiceId("silo-failure-" + Guid.NewGuid().ToString("N")[..12]).StartAsync();
         await using var api = await GatewayHost.StartAsync(config, [.. cluster.ClientArgs, "--Cluster:RetryWindowSeconds", "3"]);
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(40) };
         Assert.Equal(200, (await PostAsync(http, api.BaseUrl, stream: false)).Status);
@@ -210,7 +209,7 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
     };
 
     private static Task<AzuriteCluster> StartClusterAsync(FakeUpstream upstream) =>
-        AzuriteCluster.StartAsync(Config(upstream), silos: 2, serviceId: "silo-failure-" + Guid.NewGuid().ToString("N")[..12]);
+        AzuriteCluster.Configure(Config(upstream)).WithSilos(2).WithServiceId("silo-failure-" + Guid.NewGuid().ToString("N")[..12]).StartAsync();
 
     /// <summary>What one request of the load showed its client.</summary>
     private sealed record Outcome(string Marker, TimeSpan Started, TimeSpan Ended, int Status, bool Ok, string? RetryAfter, string Body);

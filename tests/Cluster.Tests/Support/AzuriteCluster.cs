@@ -4,15 +4,17 @@ using System.Text.Json;
 using Cluster.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Orleans.TestingHost;
 
 namespace Cluster.Tests.Support;
 
 /// <summary>
-/// A cluster on Azure Table storage (Azurite): silo hosts built in this process exactly as the
-/// silo program builds them, sharing one configuration file, plus the arguments that make a
-/// <see cref="GatewayHost"/> join them as a pure Orleans client. Every cluster gets its own
-/// <c>ClusterId</c> (membership) and the caller's <c>ServiceId</c> (grain state), so clusters of
-/// different test classes or runs never see each other's silos or state.
+/// A cluster on Azure Table storage and clustering (Azurite): silo hosts built in this process
+/// exactly as the silo program builds them, sharing one configuration file, plus front-ends
+/// (<see cref="GatewayHost"/>s in client mode) that join them as pure Orleans clients. Every cluster
+/// gets its own <c>ClusterId</c> (membership) and its <c>ServiceId</c> (grain state), so clusters
+/// of different test classes or runs never see each other's silos or state. Started through
+/// <see cref="Configure"/>; disposing stops its front-ends, then its silos.
 /// </summary>
 public sealed class AzuriteCluster : IAsyncDisposable
 {
@@ -22,16 +24,19 @@ public sealed class AzuriteCluster : IAsyncDisposable
     private static readonly string RunId = Guid.NewGuid().ToString("N")[..12];
     private static int _clusters;
 
+    private readonly object _config;
     private readonly string _configFile;
-    private readonly string[] _extraArgs;
+    private readonly TimeProvider? _siloTime;
     private readonly SiloHost?[] _silos;
+    private readonly List<GatewayHost> _frontEnds = [];
 
-    private AzuriteCluster(string configFile, string serviceId, string[] extraArgs, int count)
+    private AzuriteCluster(object config, string configFile, string serviceId, int count, TimeProvider? siloTime)
     {
+        _config = config;
         _configFile = configFile;
         ServiceId = serviceId;
         ClusterId = $"run-{RunId}-{Interlocked.Increment(ref _clusters)}";
-        _extraArgs = extraArgs;
+        _siloTime = siloTime;
         _silos = new SiloHost?[count];
     }
 
@@ -51,6 +56,9 @@ public sealed class AzuriteCluster : IAsyncDisposable
         "--Clustering:Provider", "AzureTable",
         "--Storage:Provider", "AzureTable",
     ];
+
+    /// <summary>The one way to start a cluster of this kind: on <paramref name="config"/> (any object serialisable to the configuration JSON).</summary>
+    public static AzuriteClusterBuilder Configure(object config) => new(config);
 
     /// <summary>
     /// Fails (never skips) when Azurite does not answer: a silently skipped cluster test would hide
@@ -73,16 +81,12 @@ public sealed class AzuriteCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Starts <paramref name="silos"/> silos on <paramref name="config"/> (any object serialisable to
-    /// the configuration JSON), all joined before this returns.
-    /// </summary>
-    public static async Task<AzuriteCluster> StartAsync(object config, int silos, string serviceId, params string[] extraArgs)
+    internal static async Task<AzuriteCluster> StartAsync(object config, int silos, string serviceId, TimeProvider? siloTime)
     {
         await RequireAzuriteAsync();
         var file = Path.Combine(Path.GetTempPath(), $"cluster-test-{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(config));
-        var cluster = new AzuriteCluster(file, serviceId, extraArgs, silos);
+        var cluster = new AzuriteCluster(config, file, serviceId, silos, siloTime);
         try
         {
             // One after the other: the first creates the membership table, and a silo that joins a
@@ -99,6 +103,14 @@ public sealed class AzuriteCluster : IAsyncDisposable
             await cluster.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Starts a front-end (the api as a pure client of these silos) on the same configuration; disposed with the cluster.</summary>
+    public async Task<GatewayHost> StartFrontEndAsync()
+    {
+        var frontEnd = await GatewayHost.StartAsync(_config, ClientArgs);
+        _frontEnds.Add(frontEnd);
+        return frontEnd;
     }
 
     /// <summary>Starts the silo of slot <paramref name="index"/> again, on the ports it had.</summary>
@@ -136,11 +148,18 @@ public sealed class AzuriteCluster : IAsyncDisposable
             "--Storage:Provider", "AzureTable",
             "--Logging:LogLevel:Default", "Warning",
             "--Logging:LogLevel:Orleans", "Error",
-            .. _extraArgs,
+            "--Logging:LogLevel:Polly", "Error",
         ];
 
         // As silo/Program.cs builds its host.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        if (_siloTime is { } time)
+        {
+            // The silos' grains and services see that clock; Orleans' own background loops stay on real time.
+            builder.Services.AddSingleton(time);
+            builder.Services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
+        }
+
         builder.AddClusterConfiguration(args);
         builder.AddClusterMember(allowClient: false);
         var host = builder.Build();
@@ -161,6 +180,11 @@ public sealed class AzuriteCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var frontEnd in _frontEnds)
+        {
+            await frontEnd.DisposeAsync();
+        }
+
         // Gracefully, so no silo is left in the membership table as alive.
         for (var i = _silos.Length - 1; i >= 0; i--)
         {
@@ -172,41 +196,5 @@ public sealed class AzuriteCluster : IAsyncDisposable
         }
 
         File.Delete(_configFile);
-    }
-}
-
-/// <summary>One in-process silo of an <see cref="AzuriteCluster"/>.</summary>
-public sealed class SiloHost(IHost host, int siloPort, int gatewayPort)
-{
-    public int SiloPort { get; } = siloPort;
-
-    public int GatewayPort { get; } = gatewayPort;
-
-    public IServiceProvider Services => host.Services;
-
-    /// <summary>This silo's address: endpoint and generation, as the cluster knows it.</summary>
-    public SiloAddress Address => host.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
-
-    internal async Task StopAsync(bool graceful)
-    {
-        try
-        {
-            // Orleans stops a silo gracefully unless the token is already cancelled; then it skips
-            // deactivation and the membership update and only closes its connections.
-            using var stop = new CancellationTokenSource();
-            if (!graceful)
-            {
-                await stop.CancelAsync();
-            }
-
-            await host.StopAsync(stop.Token);
-        }
-        catch (OperationCanceledException) when (!graceful)
-        {
-        }
-        finally
-        {
-            host.Dispose();
-        }
     }
 }

@@ -38,7 +38,7 @@ public sealed class LedgerDurabilityTests(ITestOutputHelper output) : IAsyncLife
     public async Task InitializeAsync()
     {
         await AzuriteCluster.RequireAzuriteAsync();
-        _processes = new SiloProcessCluster(_configFile, ServiceId);
+        _processes = await SiloProcessCluster.Create().WithConfigFile(_configFile).WithServiceId(ServiceId).BuildAsync();
         _upstream = await FakeUpstream.StartAsync("durable-upstream");
         await File.WriteAllTextAsync(_configFile, new JsonObject
         {

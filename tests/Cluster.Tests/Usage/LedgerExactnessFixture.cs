@@ -31,7 +31,7 @@ public sealed class LedgerExactnessFixture : IAsyncLifetime
 
     public FakeUpstream Upstream { get; private set; } = null!;
 
-    public LocalhostCluster Cluster { get; private set; } = null!;
+    public AzuriteCluster Cluster { get; private set; } = null!;
 
     public GatewayHost[] FrontEnds { get; private set; } = [];
 
@@ -63,7 +63,7 @@ public sealed class LedgerExactnessFixture : IAsyncLifetime
             },
             Tenants = new object[] { new { Id = Tenant, Keys } },
         };
-        Cluster = await LocalhostCluster.StartAsync(config, silos: 2);
+        Cluster = await AzuriteCluster.Configure(config).StartAsync();
         FrontEnds = [await Cluster.StartFrontEndAsync(), await Cluster.StartFrontEndAsync()];
 
         var sent = await Task.WhenAll(Enumerable.Range(0, Requests).Select(SendAsync));
@@ -73,18 +73,12 @@ public sealed class LedgerExactnessFixture : IAsyncLifetime
         // cut-short ones are recorded once the gateway saw the hang-up: wait for both, briefly.
         var completed = sent.Count(r => !r.Cancelled);
         var ids = sent.Select(r => r.RequestId).ToHashSet();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        do
-        {
-            Ledger = await LedgerPages.ReadAsync(Grains, Tenant);
-            if (Upstream.CompletedCount == completed && ids.IsSubsetOf(Ledger.Select(r => r.RequestId)))
-            {
-                break;
-            }
-
-            await Task.Delay(100);
-        }
-        while (DateTime.UtcNow < deadline);
+        Ledger = await Eventually.ValueAsync(
+            () => LedgerPages.ReadAsync(Grains, Tenant),
+            ledger => Upstream.CompletedCount == completed && ids.IsSubsetOf(ledger.Select(r => r.RequestId)),
+            $"the upstream to count {completed} finished responses and the ledger to hold all {ids.Count} requests",
+            TimeSpan.FromSeconds(20),
+            TimeSpan.FromMilliseconds(100));
     }
 
     private Task<SentRequest> SendAsync(int i)

@@ -94,7 +94,7 @@ internal sealed class OpenAIProvider(UpstreamHttp http) : IModelProvider
         message.Content.Headers.ContentType = Json;
         if (SecretReference.Resolve(deployment.ApiKey) is { } key)
         {
-            if (deployment.Provider == ProviderNames.AzureOpenAI)
+            if (deployment.ProviderKind == DeploymentProvider.AzureOpenAI)
             {
                 message.Headers.TryAddWithoutValidation("api-key", key);
             }
@@ -188,7 +188,7 @@ internal sealed class OpenAIProvider(UpstreamHttp http) : IModelProvider
                 _ => "embeddings",
             };
             var baseUrl = deployment.BaseUrl!.TrimEnd('/');
-            return deployment.Provider == ProviderNames.AzureOpenAI
+            return deployment.ProviderKind == DeploymentProvider.AzureOpenAI
                 ? new Uri($"{baseUrl}/openai/deployments/{Uri.EscapeDataString(deployment.UpstreamModel!)}/{path}?api-version={Uri.EscapeDataString(deployment.ApiVersion!)}")
                 : new Uri($"{baseUrl}/{path}");
         });

@@ -27,7 +27,7 @@ public sealed class PrefixRoutingClusterTests(ITestOutputHelper output)
                 // This test is about routing: without the ledger no request waits on a grain that moves.
                 Usage = new { Enabled = false },
             };
-            await using var cluster = await AzuriteCluster.StartAsync(config, silos: 2, serviceId: "prefix-" + Guid.NewGuid().ToString("N")[..12]);
+            await using var cluster = await AzuriteCluster.Configure(config).WithSilos(2).WithServiceId("prefix-" + Guid.NewGuid().ToString("N")[..12]).StartAsync();
             await using var api0 = await GatewayHost.StartAsync(config, cluster.ClientArgs);
             await using var api1 = await GatewayHost.StartAsync(config, cluster.ClientArgs);
             ChatClient[] frontEnds = [PrefixRoutingTests.Client(api0.BaseUrl, Model), PrefixRoutingTests.Client(api1.BaseUrl, Model)];

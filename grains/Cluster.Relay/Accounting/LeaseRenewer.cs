@@ -10,17 +10,17 @@ namespace Cluster.Relay.Accounting;
 /// (see <c>ILimiterGrain.ReclaimAsync</c>). If this front-end dies the claims stop and its leases
 /// lapse, so a concurrency slot is never held long by a lost request.
 /// </summary>
-internal sealed partial class LeaseKeeper : IDisposable
+internal sealed partial class LeaseRenewer : IDisposable
 {
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<(string Limiter, string RequestId), LeaseClaim> _active = new();
     private readonly IGrainFactory _grains;
     private readonly TimeProvider _time;
-    private readonly ILogger<LeaseKeeper> _logger;
+    private readonly ILogger<LeaseRenewer> _logger;
     private readonly ITimer _timer;
     private int _renewing;
 
-    public LeaseKeeper(IGrainFactory grains, TimeProvider time, ILogger<LeaseKeeper> logger)
+    public LeaseRenewer(IGrainFactory grains, TimeProvider time, ILogger<LeaseRenewer> logger)
     {
         _grains = grains;
         _time = time;

@@ -2,7 +2,7 @@ namespace Cluster.Grains.Limits;
 
 /// <summary>An admitted request's claim: the scopes it counts against, what it reserved, and when the claim lapses.</summary>
 [GenerateSerializer, Alias("Cluster.Lease")]
-public sealed class Lease
+public sealed class LimiterLease
 {
     [Id(0)] public string[] Scopes { get; set; } = [];
 

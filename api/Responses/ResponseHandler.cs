@@ -69,16 +69,16 @@ internal sealed class ResponseHandler(
             caller.EnsureMayUse(definition, request.Model);
 
             // 2. Context.
-            var (contextItems, chainRoot) = await store.ContextAsync(request, tenant);
+            var said = await store.ContextAsync(request, tenant);
             var responseId = ResponseIds.New(ResponseIds.Response);
-            chainRoot ??= responseId;
-            if (contextItems.Count == 0 && request.InputItems.Count == 0)
+            var chainRoot = said.ChainRoot ?? responseId;
+            if (said.Items.Count == 0 && request.InputItems.Count == 0)
             {
                 throw GatewayException.BadRequest("'input' is required: there is nothing to respond to.", "input");
             }
 
             // 3. Translate.
-            var chatBody = ChatTranslation.ChatBody(request, contextItems);
+            var chatBody = ChatTranslation.ChatBody(request, said.Items);
             var parsed = RequestReader.Read(EndpointKind.ChatCompletions, chatBody);
             var session = context.Request.Headers["x-session-id"].FirstOrDefault() ?? chainRoot;
             var completion = new CompletionRequest(
@@ -96,13 +96,14 @@ internal sealed class ResponseHandler(
                 ResponseId: responseId,
                 ConversationId: request.ConversationId);
             var createdMs = store.NowMs;
+            var prepared = store.PrepareAsync(request, responseId, createdMs);
             var response = ResponseObject.InProgress(responseId, request, createdMs / 1000);
 
             // 4. Relay, 5. Answer.
             var events = relay.RunAsync(completion, CompletionHandler.Candidates(snapshot, definition), aborted).GetAsyncEnumerator(aborted);
             await using (events)
             {
-                var turn = new Turn(request, tenant, response, chainRoot, createdMs);
+                var turn = new Turn(request, tenant, response, said, chainRoot, createdMs, prepared);
                 (outcome, usage) = request.Stream
                     ? await StreamAsync(context, turn, events)
                     : await CompleteAsync(context, turn, events);
@@ -140,7 +141,7 @@ internal sealed class ResponseHandler(
                     break;
                 case RelayEventKind.Finished:
                     ResponseObject.Complete(turn.Response, ChatOutput.FromCompletion(completion), current.Usage!, store.NowMs / 1000);
-                    await store.SaveAsync(turn.Request, turn.Tenant, turn.Response, turn.ChainRoot, turn.CreatedMs);
+                    await store.SaveAsync(turn.Request, turn.Tenant, turn.Response, turn.Context, turn.ChainRoot, turn.CreatedMs, turn.Prepared);
                     var body = ResponsesJson.Bytes(turn.Response);
                     context.Response.StatusCode = StatusCodes.Status200OK;
                     context.Response.ContentType = "application/json";
@@ -175,7 +176,7 @@ internal sealed class ResponseHandler(
         {
             var finished = await RelayEventPump.PumpAsync(events, writer, chunk => Write(writer, stream.Add(JsonNode.Parse(chunk.Data!)!)), aborted);
             var closing = stream.Finish(finished.Usage!, store.NowMs / 1000);
-            await store.SaveAsync(turn.Request, turn.Tenant, turn.Response, turn.ChainRoot, turn.CreatedMs);
+            await store.SaveAsync(turn.Request, turn.Tenant, turn.Response, turn.Context, turn.ChainRoot, turn.CreatedMs, turn.Prepared);
             Write(writer, closing);
             await writer.FlushAsync(aborted);
             return ("ok", finished.Usage);
@@ -200,5 +201,5 @@ internal sealed class ResponseHandler(
     }
 
     /// <summary>What a turn needs once the backend answered.</summary>
-    private sealed record Turn(ResponseRequest Request, string Tenant, JsonObject Response, string ChainRoot, long CreatedMs);
+    private sealed record Turn(ResponseRequest Request, string Tenant, JsonObject Response, TurnContext Context, string ChainRoot, long CreatedMs, Task Prepared);
 }

@@ -17,6 +17,21 @@ public interface IResponseGrain : IGrainWithStringKey
     [Alias("Get")]
     Task<StoredResponse?> GetAsync(string tenant);
 
+    /// <summary>
+    /// Whether the response exists for <paramref name="tenant"/> (as <see cref="GetAsync"/>, without
+    /// the record): a front-end that holds a chain's context checks this instead of reading it again.
+    /// </summary>
+    [Alias("Exists")]
+    Task<bool> ExistsAsync(string tenant);
+
+    /// <summary>
+    /// Readies the grain of a response about to be stored (its activation reads the absent record
+    /// from storage), so a turn does this while the backend works and <see cref="StoreAsync"/> is
+    /// then one storage write.
+    /// </summary>
+    [Alias("Prepare")]
+    Task PrepareAsync();
+
     /// <summary>Deletes the response from storage; false when it did not exist for <paramref name="tenant"/>.</summary>
     [Alias("Delete")]
     Task<bool> DeleteAsync(string tenant);

@@ -31,6 +31,10 @@ internal sealed class ResponseGrain(
         return stored is not null && stored.Tenant == tenant ? stored : null;
     }
 
+    public async Task<bool> ExistsAsync(string tenant) => await GetAsync(tenant) is not null;
+
+    public Task PrepareAsync() => Task.CompletedTask;
+
     public async Task<bool> DeleteAsync(string tenant)
     {
         var stored = await CurrentAsync();

@@ -9,6 +9,7 @@ using Cluster.Grains.Completions;
 using Cluster.Grains.Errors;
 using Cluster.Grains.Sessions;
 using Cluster.Relay.Completions;
+using Cluster.Relay.Providers;
 using Cluster.Relay.Requests;
 using Cluster.Relay.Views;
 
@@ -19,7 +20,9 @@ namespace Cluster.Api.Responses;
 /// <code>
 ///  1. Read      authenticate; parse and check the body (unsupported fields: 400)
 ///  2. Context   the chain (previous_response_id) or the conversation, from grain storage
-///  3. Translate the context and this turn's input as one chat completion request
+///  3. Translate the context and this turn's input as one chat completion request (and, when a
+///               deployment of the model speaks /responses natively, as one Responses request
+///               with the whole context as input and store: false, see <see cref="NativeTurn"/>)
 ///  4. Relay     through <see cref="CompletionRelay"/>: limits, quotas, routing, the ledger
 ///               (one record, carrying the response and conversation ids), metrics and traces
 ///               as for chat; the chain's root is the session key, so a follow-up goes to the
@@ -80,6 +83,8 @@ internal sealed class ResponseHandler(
             // 3. Translate.
             var chatBody = ChatTranslation.ChatBody(request, said.Items);
             var parsed = RequestReader.Read(EndpointKind.ChatCompletions, chatBody);
+            var candidates = CompletionHandler.Candidates(snapshot, definition);
+            var native = candidates.Any(m => m.Deployments.Any(d => d.Api == DeploymentApis.Responses)) ? NativeTurn.Body(request, said.Items) : null;
             var session = context.Request.Headers["x-session-id"].FirstOrDefault() ?? chainRoot;
             var completion = new CompletionRequest(
                 RequestId: requestId,
@@ -94,16 +99,18 @@ internal sealed class ResponseHandler(
                 Caller: caller.Identity,
                 SessionId: ISessionGrain.BoundedId(session),
                 ResponseId: responseId,
-                ConversationId: request.ConversationId);
+                ConversationId: request.ConversationId,
+                Prompt: PromptBlocks.Of(chatBody.AsSpan(parsed.Prompt.Start, parsed.Prompt.Length)),
+                ResponsesBody: native);
             var createdMs = store.NowMs;
             var prepared = store.PrepareAsync(request, responseId, createdMs);
             var response = ResponseObject.InProgress(responseId, request, createdMs / 1000);
 
             // 4. Relay, 5. Answer.
-            var events = relay.RunAsync(completion, CompletionHandler.Candidates(snapshot, definition), aborted).GetAsyncEnumerator(aborted);
+            var events = relay.RunAsync(completion, candidates, aborted).GetAsyncEnumerator(aborted);
             await using (events)
             {
-                var turn = new Turn(request, tenant, response, said, chainRoot, createdMs, prepared);
+                var turn = new Turn(request, tenant, response, said, chainRoot, createdMs, prepared, started);
                 (outcome, usage) = request.Stream
                     ? await StreamAsync(context, turn, events)
                     : await CompleteAsync(context, turn, events);
@@ -121,7 +128,7 @@ internal sealed class ResponseHandler(
         }
         finally
         {
-            metrics.RecordRequest(EndpointKind.ChatCompletions, model, outcome, time.GetElapsedTime(started), usage, tenant);
+            metrics.RecordRequest(EndpointKind.ChatCompletions, model, outcome, time.GetElapsedTime(started), usage, tenant, responses: true);
         }
     }
 
@@ -168,6 +175,7 @@ internal sealed class ResponseHandler(
         }
 
         RateLimitHeaders.Write(context.Response, events.Current.Limits);
+        metrics.RecordFirstChunk(EndpointKind.ChatCompletions, turn.Request.Model, time.GetElapsedTime(turn.Started), turn.Tenant, responses: true);
         SseWriter.StartStream(context.Response);
         var stream = new ResponseStream(turn.Response);
         var writer = context.Response.BodyWriter;
@@ -201,5 +209,5 @@ internal sealed class ResponseHandler(
     }
 
     /// <summary>What a turn needs once the backend answered.</summary>
-    private sealed record Turn(ResponseRequest Request, string Tenant, JsonObject Response, TurnContext Context, string ChainRoot, long CreatedMs, Task Prepared);
+    private sealed record Turn(ResponseRequest Request, string Tenant, JsonObject Response, TurnContext Context, string ChainRoot, long CreatedMs, Task Prepared, long Started);
 }

@@ -80,6 +80,10 @@ internal sealed class ResponseHandler(
                 throw GatewayException.BadRequest("'input' is required: there is nothing to respond to.", "input");
             }
 
+            // Storage readied while the turn is translated and the backend works.
+            var createdMs = store.NowMs;
+            var prepared = store.PrepareAsync(request, responseId, createdMs);
+
             // 3. Translate.
             var chatBody = ChatTranslation.ChatBody(request, said.Items);
             var parsed = RequestReader.Read(EndpointKind.ChatCompletions, chatBody);
@@ -102,8 +106,7 @@ internal sealed class ResponseHandler(
                 ConversationId: request.ConversationId,
                 Prompt: PromptBlocks.Of(chatBody.AsSpan(parsed.Prompt.Start, parsed.Prompt.Length)),
                 ResponsesBody: native);
-            var createdMs = store.NowMs;
-            var prepared = store.PrepareAsync(request, responseId, createdMs);
+            await said.Confirmed;
             var response = ResponseObject.InProgress(responseId, request, createdMs / 1000);
 
             // 4. Relay, 5. Answer.
@@ -148,8 +151,7 @@ internal sealed class ResponseHandler(
                     break;
                 case RelayEventKind.Finished:
                     ResponseObject.Complete(turn.Response, ChatOutput.FromCompletion(completion), current.Usage!, store.NowMs / 1000);
-                    await store.SaveAsync(turn.Request, turn.Tenant, turn.Response, turn.Context, turn.ChainRoot, turn.CreatedMs, turn.Prepared);
-                    var body = ResponsesJson.Bytes(turn.Response);
+                    var body = await store.SaveAsync(turn.Request, turn.Tenant, turn.Response, turn.Context, turn.ChainRoot, turn.CreatedMs, turn.Prepared);
                     context.Response.StatusCode = StatusCodes.Status200OK;
                     context.Response.ContentType = "application/json";
                     context.Response.ContentLength = body.Length;

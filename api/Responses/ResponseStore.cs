@@ -55,15 +55,11 @@ internal sealed class ResponseStore(IGrainFactory grains, RelayServices relay, C
         if (cache.TryGet(previous, tenant, NowMs, out var cached))
         {
             CheckLength(cached.Chain.Length);
-            var exists = await Task.WhenAll(cached.Chain.Select(id => CallAsync(() => Response(id).ExistsAsync(tenant))));
-            var gone = Array.IndexOf(exists, false);
-            if (gone < 0)
-            {
-                return cached;
-            }
+            var confirmed = ConfirmAsync(cached, tenant, previous);
 
-            cache.Remove(cached.Chain[gone]);
-            throw Missing(cached.Chain[gone], previous);
+            // A turn that fails before it sends anything never awaits it.
+            _ = confirmed.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return cached with { Confirmed = confirmed };
         }
 
         var turns = new List<StoredResponse>();
@@ -120,18 +116,20 @@ internal sealed class ResponseStore(IGrainFactory grains, RelayServices relay, C
     /// <summary>
     /// Stores a finished turn (when <c>store</c> is on; <paramref name="prepared"/> from
     /// <see cref="PrepareAsync"/>) and appends it to its conversation; durable when it returns.
+    /// Gives back the response object's JSON, written once for storage and the client.
     /// </summary>
-    public async Task SaveAsync(ResponseRequest request, string tenant, JsonObject response, TurnContext context, string chainRoot, long createdAtMs, Task prepared)
+    public async Task<byte[]> SaveAsync(ResponseRequest request, string tenant, JsonObject response, TurnContext context, string chainRoot, long createdAtMs, Task prepared)
     {
         var writes = new List<Task>(3) { prepared };
         var id = response["id"]!.GetValue<string>();
+        var json = ResponsesJson.Bytes(response);
         var expiresAtMs = createdAtMs + (long)_options.Retention.TotalMilliseconds;
         if (request.Store)
         {
             var inputs = new JsonArray([.. request.InputItems.Select(i => (JsonNode)i.DeepClone())]);
             var stored = new StoredResponse(
                 tenant,
-                ResponsesJson.Text(response),
+                System.Text.Encoding.UTF8.GetString(json),
                 ResponsesJson.Text(inputs),
                 request.PreviousResponseId,
                 chainRoot,
@@ -158,6 +156,8 @@ internal sealed class ResponseStore(IGrainFactory grains, RelayServices relay, C
             said.AddRange(response["output"]!.AsArray().Select(i => i!.AsObject()));
             cache.Add(id, tenant, new TurnContext(said, chainRoot, [.. context.Chain, id], Math.Min(context.ExpiresAtMs, expiresAtMs)));
         }
+
+        return json;
     }
 
     /// <summary>Deletes a response: from storage, and from this front-end's contexts.</summary>
@@ -165,6 +165,18 @@ internal sealed class ResponseStore(IGrainFactory grains, RelayServices relay, C
     {
         cache.Remove(id);
         return ResponseIds.IsWellFormed(id, ResponseIds.Response) && await CallAsync(() => Response(id).DeleteAsync(tenant));
+    }
+
+    /// <summary>Every response of a cached chain still exists for the tenant (one small call each, in parallel), or the 404 naming the first one gone.</summary>
+    private async Task ConfirmAsync(TurnContext cached, string tenant, string previous)
+    {
+        var exists = await Task.WhenAll(cached.Chain.Select(id => CallAsync(() => Response(id).ExistsAsync(tenant))));
+        var gone = Array.IndexOf(exists, false);
+        if (gone >= 0)
+        {
+            cache.Remove(cached.Chain[gone]);
+            throw Missing(cached.Chain[gone], previous);
+        }
     }
 
     private void CheckLength(int count)

@@ -11,4 +11,11 @@ namespace Cluster.Api.Responses;
 internal sealed record TurnContext(IReadOnlyList<JsonObject> Items, string? ChainRoot, string[] Chain, long ExpiresAtMs)
 {
     public static readonly TurnContext Empty = new([], null, [], long.MaxValue);
+
+    /// <summary>
+    /// Completes once the context is confirmed to still exist; throws the 404 when a response of
+    /// the chain is gone. A context from this front-end's cache is confirmed while the turn is
+    /// translated; await this before anything is sent to a backend.
+    /// </summary>
+    public Task Confirmed { get; init; } = Task.CompletedTask;
 }

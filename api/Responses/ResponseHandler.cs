@@ -80,7 +80,7 @@ internal sealed class ResponseHandler(
                 throw GatewayException.BadRequest("'input' is required: there is nothing to respond to.", "input");
             }
 
-            // Storage readied while the turn is translated and the backend works.
+            // The retention index is written while the turn is translated and the backend works.
             var createdMs = store.NowMs;
             var prepared = store.PrepareAsync(request, responseId, createdMs);
 

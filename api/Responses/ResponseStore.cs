@@ -94,10 +94,10 @@ internal sealed class ResponseStore(IGrainFactory grains, RelayServices relay, C
     }
 
     /// <summary>
-    /// Readies the storage of a turn's response while the backend works (<paramref name="request"/>
-    /// with <c>store</c> on): its grain is activated and its retention-index entry written, so the
-    /// end of the turn waits for one storage write. An index entry whose response is never stored
-    /// costs the sweep one empty read. Await the task before the response is stored.
+    /// Notes a turn's response (<paramref name="request"/> with <c>store</c> on) in the retention
+    /// index while the backend works, so the end of the turn waits for the response's own write
+    /// only. An index entry whose response is never stored costs the sweep one empty read. Await
+    /// the task before the response is stored.
     /// </summary>
     public Task PrepareAsync(ResponseRequest request, string id, long createdAtMs)
     {
@@ -106,7 +106,7 @@ internal sealed class ResponseStore(IGrainFactory grains, RelayServices relay, C
             return Task.CompletedTask;
         }
 
-        var prepared = Task.WhenAll(WarmAsync(id), IndexAsync(id, createdAtMs + (long)_options.Retention.TotalMilliseconds));
+        var prepared = IndexAsync(id, createdAtMs + (long)_options.Retention.TotalMilliseconds);
 
         // A turn that fails before its end never awaits it.
         _ = prepared.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
@@ -135,7 +135,7 @@ internal sealed class ResponseStore(IGrainFactory grains, RelayServices relay, C
                 chainRoot,
                 createdAtMs,
                 expiresAtMs);
-            writes.Add(CallAsync(() => Response(id).StoreAsync(stored)));
+            writes.Add(CallAsync(() => grains.GetGrain<IResponseWriterGrain>(0).StoreAsync(id, stored)));
         }
 
         if (request.ConversationId is { } conversationId)
@@ -160,18 +160,45 @@ internal sealed class ResponseStore(IGrainFactory grains, RelayServices relay, C
         return json;
     }
 
-    /// <summary>Deletes a response: from storage, and from this front-end's contexts.</summary>
+    /// <summary>
+    /// Deletes a response: from storage, and from this front-end's contexts. The first response of
+    /// its chain notes the deletion first, so every front-end holding the chain's context learns it
+    /// when it confirms the chain.
+    /// </summary>
     public async Task<bool> DeleteAsync(string id, string tenant)
     {
         cache.Remove(id);
-        return ResponseIds.IsWellFormed(id, ResponseIds.Response) && await CallAsync(() => Response(id).DeleteAsync(tenant));
+        if (!ResponseIds.IsWellFormed(id, ResponseIds.Response) || await CallAsync(() => Response(id).GetAsync(tenant)) is not { } stored)
+        {
+            return false;
+        }
+
+        if (stored.ChainRoot != id && ResponseIds.IsWellFormed(stored.ChainRoot, ResponseIds.Response))
+        {
+            await CallAsync(() => Response(stored.ChainRoot).NoteDeletedAsync(id));
+        }
+
+        return await CallAsync(() => Response(id).DeleteAsync(tenant));
     }
 
-    /// <summary>Every response of a cached chain still exists for the tenant (one small call each, in parallel), or the 404 naming the first one gone.</summary>
+    /// <summary>
+    /// Every response of a cached chain still exists for the tenant, or the 404 naming the first
+    /// one gone: one call to the chain's first response, which notes the deletions of the others
+    /// (or, for a chain that did not start with a response, one small call per response, in parallel).
+    /// </summary>
     private async Task ConfirmAsync(TurnContext cached, string tenant, string previous)
     {
-        var exists = await Task.WhenAll(cached.Chain.Select(id => CallAsync(() => Response(id).ExistsAsync(tenant))));
-        var gone = Array.IndexOf(exists, false);
+        int gone;
+        if (cached.Chain[0] == cached.ChainRoot)
+        {
+            gone = await CallAsync(() => Response(cached.Chain[0]).FirstGoneAsync(tenant, cached.Chain));
+        }
+        else
+        {
+            var exists = await Task.WhenAll(cached.Chain.Select(id => CallAsync(() => Response(id).ExistsAsync(tenant))));
+            gone = Array.IndexOf(exists, false);
+        }
+
         if (gone >= 0)
         {
             cache.Remove(cached.Chain[gone]);
@@ -192,18 +219,6 @@ internal sealed class ResponseStore(IGrainFactory grains, RelayServices relay, C
         GatewayErrorCode.NotFound,
         id == previous ? $"Previous response with id '{id}' not found." : $"Response '{id}', earlier in the chain of '{previous}', no longer exists; the context cannot be rebuilt.",
         "previous_response_id");
-
-    private async Task WarmAsync(string id)
-    {
-        try
-        {
-            await Response(id).PrepareAsync();
-        }
-        catch (Exception ex) when (ClusterCalls.IsTransient(ex))
-        {
-            // Only a head start: the store activates the grain itself.
-        }
-    }
 
     /// <summary>
     /// Notes the response in the retention index, so the sweep deletes it even if nobody reads it

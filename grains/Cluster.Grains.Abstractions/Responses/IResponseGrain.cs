@@ -25,12 +25,19 @@ public interface IResponseGrain : IGrainWithStringKey
     Task<bool> ExistsAsync(string tenant);
 
     /// <summary>
-    /// Readies the grain of a response about to be stored (its activation reads the absent record
-    /// from storage), so a turn does this while the backend works and <see cref="StoreAsync"/> is
-    /// then one storage write.
+    /// Asked of the first response of a chain: the index in <paramref name="chain"/> (the chain's
+    /// response ids, oldest first, this one first) of the first response no longer there for
+    /// <paramref name="tenant"/> (0 when this one is gone), or -1 when all are.
     /// </summary>
-    [Alias("Prepare")]
-    Task PrepareAsync();
+    [Alias("FirstGone")]
+    Task<int> FirstGoneAsync(string tenant, string[] chain);
+
+    /// <summary>
+    /// Notes, in the first response of a chain, that <paramref name="responseId"/> of the chain is
+    /// being deleted; durable when it returns (nothing to note when this response is gone).
+    /// </summary>
+    [Alias("NoteDeleted")]
+    Task NoteDeletedAsync(string responseId);
 
     /// <summary>Deletes the response from storage; false when it did not exist for <paramref name="tenant"/>.</summary>
     [Alias("Delete")]

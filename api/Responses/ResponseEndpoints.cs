@@ -26,7 +26,7 @@ internal static class ResponseEndpoints
     private static Task DeleteAsync(HttpContext context, string id, StateCalls calls, ResponseStore store) =>
         calls.RunAsync(context, async tenant =>
         {
-            if (!ResponseIds.IsWellFormed(id, ResponseIds.Response) || !await store.CallAsync(() => store.Response(id).DeleteAsync(tenant)))
+            if (!await store.DeleteAsync(id, tenant))
             {
                 throw NotFound(id);
             }

@@ -9,6 +9,7 @@ using Cluster.Grains.Completions;
 using Cluster.Grains.Errors;
 using Cluster.Grains.Sessions;
 using Cluster.Relay.Completions;
+using Cluster.Relay.Providers;
 using Cluster.Relay.Requests;
 using Cluster.Relay.Views;
 
@@ -19,7 +20,9 @@ namespace Cluster.Api.Responses;
 /// <code>
 ///  1. Read      authenticate; parse and check the body (unsupported fields: 400)
 ///  2. Context   the chain (previous_response_id) or the conversation, from grain storage
-///  3. Translate the context and this turn's input as one chat completion request
+///  3. Translate the context and this turn's input as one chat completion request (and, when a
+///               deployment of the model speaks /responses natively, as one Responses request
+///               with the whole context as input and store: false, see <see cref="NativeTurn"/>)
 ///  4. Relay     through <see cref="CompletionRelay"/>: limits, quotas, routing, the ledger
 ///               (one record, carrying the response and conversation ids), metrics and traces
 ///               as for chat; the chain's root is the session key, so a follow-up goes to the
@@ -58,17 +61,22 @@ internal sealed class ResponseHandler(
             var (definition, candidates) = await RequestedModel.ResolveAsync(catalog, caller, request.Model);
 
             // 2. Context.
-            var (contextItems, chainRoot) = await store.ContextAsync(request, tenant);
+            var said = await store.ContextAsync(request, tenant);
             var responseId = ResponseIds.New(ResponseIds.Response);
-            chainRoot ??= responseId;
-            if (contextItems.Count == 0 && request.InputItems.Count == 0)
+            var chainRoot = said.ChainRoot ?? responseId;
+            if (said.Items.Count == 0 && request.InputItems.Count == 0)
             {
                 throw GatewayException.BadRequest("'input' is required: there is nothing to respond to.", "input");
             }
 
+            // The retention index is written while the turn is translated and the backend works.
+            var createdMs = store.NowMs;
+            var prepared = store.PrepareAsync(request, responseId, createdMs);
+
             // 3. Translate.
-            var chatBody = ChatTranslation.ChatBody(request, contextItems);
+            var chatBody = ChatTranslation.ChatBody(request, said.Items);
             var parsed = RequestReader.Read(EndpointKind.ChatCompletions, chatBody);
+            var native = candidates.Any(m => m.Deployments.Any(d => d.Api == DeploymentApis.Responses)) ? NativeTurn.Body(request, said.Items) : null;
             var session = context.Request.Headers["x-session-id"].FirstOrDefault() ?? chainRoot;
             var completion = new CompletionRequest(
                 RequestId: requestId,
@@ -83,15 +91,17 @@ internal sealed class ResponseHandler(
                 Caller: caller.Identity,
                 SessionId: ISessionGrain.BoundedId(session),
                 ResponseId: responseId,
-                ConversationId: request.ConversationId);
-            var createdMs = store.NowMs;
+                ConversationId: request.ConversationId,
+                Prompt: PromptBlocks.Of(chatBody.AsSpan(parsed.Prompt.Start, parsed.Prompt.Length)),
+                ResponsesBody: native);
+            await said.Confirmed;
             var response = ResponseObject.InProgress(responseId, request, createdMs / 1000);
 
             // 4. Relay, 5. Answer.
             var events = relay.RunAsync(completion, candidates, aborted).GetAsyncEnumerator(aborted);
             await using (events)
             {
-                var turn = new Turn(request, tenant, response, chainRoot, createdMs);
+                var turn = new Turn(request, tenant, response, said, chainRoot, createdMs, prepared, started);
                 (outcome, usage) = request.Stream
                     ? await StreamAsync(context, turn, events)
                     : await CompleteAsync(context, turn, events);
@@ -109,7 +119,7 @@ internal sealed class ResponseHandler(
         }
         finally
         {
-            metrics.RecordRequest(EndpointKind.ChatCompletions, model, outcome, time.GetElapsedTime(started), usage, tenant);
+            metrics.RecordRequest(EndpointKind.ChatCompletions, model, outcome, time.GetElapsedTime(started), usage, tenant, responses: true);
         }
     }
 
@@ -129,8 +139,7 @@ internal sealed class ResponseHandler(
                     break;
                 case RelayEventKind.Finished:
                     ResponseObject.Complete(turn.Response, ChatOutput.FromCompletion(completion), current.Usage!, store.NowMs / 1000);
-                    await store.SaveAsync(turn.Request, turn.Tenant, turn.Response, turn.ChainRoot, turn.CreatedMs);
-                    var body = ResponsesJson.Bytes(turn.Response);
+                    var body = await store.SaveAsync(turn.Request, turn.Tenant, turn.Response, turn.Context, turn.ChainRoot, turn.CreatedMs, turn.Prepared);
                     context.Response.StatusCode = StatusCodes.Status200OK;
                     context.Response.ContentType = "application/json";
                     context.Response.ContentLength = body.Length;
@@ -156,6 +165,7 @@ internal sealed class ResponseHandler(
         }
 
         RateLimitHeaders.Write(context.Response, events.Current.Limits);
+        metrics.RecordFirstChunk(EndpointKind.ChatCompletions, turn.Request.Model, time.GetElapsedTime(turn.Started), turn.Tenant, responses: true);
         SseWriter.StartStream(context.Response);
         var stream = new ResponseStream(turn.Response);
         var writer = context.Response.BodyWriter;
@@ -164,7 +174,7 @@ internal sealed class ResponseHandler(
         {
             var finished = await RelayEventPump.PumpAsync(events, writer, chunk => Write(writer, stream.Add(JsonNode.Parse(chunk.Data!)!)), aborted);
             var closing = stream.Finish(finished.Usage!, store.NowMs / 1000);
-            await store.SaveAsync(turn.Request, turn.Tenant, turn.Response, turn.ChainRoot, turn.CreatedMs);
+            await store.SaveAsync(turn.Request, turn.Tenant, turn.Response, turn.Context, turn.ChainRoot, turn.CreatedMs, turn.Prepared);
             Write(writer, closing);
             await writer.FlushAsync(aborted);
             return ("ok", finished.Usage);
@@ -189,5 +199,5 @@ internal sealed class ResponseHandler(
     }
 
     /// <summary>What a turn needs once the backend answered.</summary>
-    private sealed record Turn(ResponseRequest Request, string Tenant, JsonObject Response, string ChainRoot, long CreatedMs);
+    private sealed record Turn(ResponseRequest Request, string Tenant, JsonObject Response, TurnContext Context, string ChainRoot, long CreatedMs, Task Prepared, long Started);
 }

@@ -18,6 +18,14 @@ public sealed class ResponsesOptions
     /// </summary>
     public int MaxChainLength { get; set; } = DefaultMaxChainLength;
 
+    /// <summary>
+    /// How many chain contexts each front-end keeps (<see cref="ChainContextCache"/>), so a
+    /// follow-up checks its chain still exists instead of reading it again; 0 turns the cache off.
+    /// </summary>
+    public int ContextCacheEntries { get; set; } = DefaultContextCacheEntries;
+
+    public const int DefaultContextCacheEntries = 4096;
+
     /// <summary>How often each front-end asks the cluster to sweep the responses whose retention has passed.</summary>
     public int CleanupIntervalMinutes { get; set; } = DefaultCleanupIntervalMinutes;
 
@@ -47,6 +55,11 @@ internal sealed class ResponsesOptionsValidator : IValidateOptions<ResponsesOpti
         if (options.MaxChainLength is < 1 or > 100_000)
         {
             errors.Add("Responses:MaxChainLength must be from 1 to 100000.");
+        }
+
+        if (options.ContextCacheEntries is < 0 or > 1_000_000)
+        {
+            errors.Add("Responses:ContextCacheEntries must be from 0 to 1000000.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -9,6 +9,7 @@ internal static class ResponsesServiceCollectionExtensions
     {
         services.AddOptions<ResponsesOptions>().BindConfiguration(ResponsesOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ResponsesOptions>, ResponsesOptionsValidator>();
+        services.AddSingleton<ChainContextCache>();
         services.AddSingleton<ResponseStore>();
         services.AddSingleton<ResponseHandler>();
         services.AddSingleton<StateCalls>();

@@ -7,7 +7,9 @@ namespace Cluster.Api.Telemetry;
 
 /// <summary>
 /// Request metrics named after the OpenTelemetry <c>gen_ai</c> client conventions:
-/// <c>gen_ai.client.operation.duration</c> and <c>gen_ai.client.token.usage</c>.
+/// <c>gen_ai.client.operation.duration</c> and <c>gen_ai.client.token.usage</c>, each also labelled
+/// with the <c>api</c> the request came in by (<see cref="GenAiSpans.ApiName"/>), so Responses turns
+/// (operation <c>chat</c>) are told apart from chat completions.
 /// </summary>
 internal sealed class GatewayMetrics : IDisposable
 {
@@ -26,15 +28,18 @@ internal sealed class GatewayMetrics : IDisposable
     }
 
     /// <summary>A streamed request's time to its first chunk (the backend accepted it and sent its first event).</summary>
-    public void RecordFirstChunk(EndpointKind kind, string model, TimeSpan elapsed, string tenant) =>
-        _firstChunk.Record(elapsed.TotalSeconds, new TagList { { "gen_ai.operation.name", GenAiSpans.OperationName(kind) }, { "gen_ai.request.model", model }, { "tenant", tenant } });
+    public void RecordFirstChunk(EndpointKind kind, string model, TimeSpan elapsed, string tenant, bool responses = false) =>
+        _firstChunk.Record(elapsed.TotalSeconds, new TagList { { "gen_ai.operation.name", GenAiSpans.OperationName(kind) }, { "api", GenAiSpans.ApiName(kind, responses) }, { "gen_ai.request.model", model }, { "tenant", tenant } });
 
-    public void RecordRequest(EndpointKind kind, string model, string outcome, TimeSpan elapsed, TokenUsage? usage, string tenant = "default")
+    /// <param name="responses">The request was a turn of the Responses API (relayed as <paramref name="kind"/>).</param>
+    public void RecordRequest(EndpointKind kind, string model, string outcome, TimeSpan elapsed, TokenUsage? usage, string tenant = "default", bool responses = false)
     {
         var operation = GenAiSpans.OperationName(kind);
+        var api = GenAiSpans.ApiName(kind, responses);
         var tags = new TagList
         {
             { "gen_ai.operation.name", operation },
+            { "api", api },
             { "gen_ai.request.model", model },
             { "tenant", tenant },
             { "outcome", outcome },
@@ -42,9 +47,9 @@ internal sealed class GatewayMetrics : IDisposable
         _duration.Record(elapsed.TotalSeconds, tags);
         if (usage is not null)
         {
-            var input = new TagList { { "gen_ai.operation.name", operation }, { "gen_ai.request.model", model }, { "tenant", tenant }, { "gen_ai.token.type", "input" } };
+            var input = new TagList { { "gen_ai.operation.name", operation }, { "api", api }, { "gen_ai.request.model", model }, { "tenant", tenant }, { "gen_ai.token.type", "input" } };
             _tokens.Record(usage.PromptTokens, input);
-            var output = new TagList { { "gen_ai.operation.name", operation }, { "gen_ai.request.model", model }, { "tenant", tenant }, { "gen_ai.token.type", "output" } };
+            var output = new TagList { { "gen_ai.operation.name", operation }, { "api", api }, { "gen_ai.request.model", model }, { "tenant", tenant }, { "gen_ai.token.type", "output" } };
             _tokens.Record(usage.CompletionTokens, output);
         }
     }

@@ -5,6 +5,8 @@ namespace Cluster.Grains.Models;
 /// (<c>env:NAME</c> or a literal); it is resolved only where the upstream call is made and
 /// never leaves the silo in a response. <see cref="CacheTokens"/> is the size of the backend's
 /// prefix (KV) cache in tokens, for prefix-aware routing; null when not configured.
+/// <see cref="Api"/> is <c>responses</c> when the backend takes Responses turns on its own
+/// <c>/responses</c>; null (or <c>chat</c>) when every request goes as a chat completion.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Cluster.DeploymentDefinition")]
 public sealed record DeploymentDefinition(
@@ -19,7 +21,8 @@ public sealed record DeploymentDefinition(
     [property: Id(8)] int? MaxConcurrency,
     [property: Id(9)] string? ApiVersion,
     [property: Id(10)] DeploymentTimeouts Timeouts,
-    [property: Id(11)] int? CacheTokens = null)
+    [property: Id(11)] int? CacheTokens = null,
+    [property: Id(12)] string? Api = null)
 {
     /// <summary>What <see cref="Provider"/> names; null for a name no <see cref="DeploymentProvider"/> has.</summary>
     public DeploymentProvider? ProviderKind => SettingNames<DeploymentProvider>.TryParse(Provider, out var kind) ? kind : null;

@@ -17,6 +17,28 @@ public interface IResponseGrain : IGrainWithStringKey
     [Alias("Get")]
     Task<StoredResponse?> GetAsync(string tenant);
 
+    /// <summary>
+    /// Whether the response exists for <paramref name="tenant"/> (as <see cref="GetAsync"/>, without
+    /// the record): a front-end that holds a chain's context checks this instead of reading it again.
+    /// </summary>
+    [Alias("Exists")]
+    Task<bool> ExistsAsync(string tenant);
+
+    /// <summary>
+    /// Asked of the first response of a chain: the index in <paramref name="chain"/> (the chain's
+    /// response ids, oldest first, this one first) of the first response no longer there for
+    /// <paramref name="tenant"/> (0 when this one is gone), or -1 when all are.
+    /// </summary>
+    [Alias("FirstGone")]
+    Task<int> FirstGoneAsync(string tenant, string[] chain);
+
+    /// <summary>
+    /// Notes, in the first response of a chain, that <paramref name="responseId"/> of the chain is
+    /// being deleted; durable when it returns (nothing to note when this response is gone).
+    /// </summary>
+    [Alias("NoteDeleted")]
+    Task NoteDeletedAsync(string responseId);
+
     /// <summary>Deletes the response from storage; false when it did not exist for <paramref name="tenant"/>.</summary>
     [Alias("Delete")]
     Task<bool> DeleteAsync(string tenant);

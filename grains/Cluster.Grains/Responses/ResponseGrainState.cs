@@ -5,4 +5,7 @@ namespace Cluster.Grains.Responses;
 public sealed class ResponseGrainState
 {
     [Id(0)] public StoredResponse? Response { get; set; }
+
+    /// <summary>For the first response of a chain: the ids of the chain's later responses deleted since.</summary>
+    [Id(1)] public HashSet<string>? DeletedInChain { get; set; }
 }

@@ -36,6 +36,7 @@ public sealed class CatalogOptions
                     MaxConcurrency: deployment.MaxConcurrency,
                     ApiVersion: deployment.ApiVersion,
                     CacheTokens: deployment.CacheTokens,
+                    Api: string.IsNullOrWhiteSpace(deployment.Api) || deployment.Api.Equals(Cluster.Relay.Providers.DeploymentApis.Chat, StringComparison.OrdinalIgnoreCase) ? null : deployment.Api.ToLowerInvariant(),
                     Timeouts: new DeploymentTimeouts(
                         Seconds(deployment.ConnectTimeoutSeconds, defaults.Connect),
                         Seconds(deployment.FirstTokenTimeoutSeconds, defaults.FirstToken),
@@ -66,7 +67,7 @@ public sealed class CatalogOptions
             m.Name, m.Aliases, m.OwnedBy, m.Price.InputPerMTok, m.Price.OutputPerMTok, m.Price.CachedInputPerMTok, m.Routing, m.Fallbacks,
             Deployments = m.Deployments.Select(d => new
             {
-                d.Id, d.Provider, d.BaseUrl, d.ApiKey, d.UpstreamModel, d.Weight, d.Rpm, d.Tpm, d.MaxConcurrency, d.ApiVersion, d.CacheTokens,
+                d.Id, d.Provider, d.BaseUrl, d.ApiKey, d.UpstreamModel, d.Weight, d.Rpm, d.Tpm, d.MaxConcurrency, d.ApiVersion, d.CacheTokens, d.Api,
                 Timeouts = new[] { d.Timeouts.Connect, d.Timeouts.FirstToken, d.Timeouts.Idle, d.Timeouts.Total },
             }),
         }));

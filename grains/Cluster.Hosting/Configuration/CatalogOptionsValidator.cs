@@ -105,6 +105,18 @@ public sealed class CatalogOptionsValidator : IValidateOptions<CatalogOptions>
             }
         }
 
+        if (deployment.Api is { } api && !string.IsNullOrWhiteSpace(api))
+        {
+            if (!DeploymentApis.All.Contains(api.ToLowerInvariant()))
+            {
+                errors.Add($"{key}:Api: '{api}' is not one of {string.Join(", ", DeploymentApis.All)}.");
+            }
+            else if (api.Equals(DeploymentApis.Responses, StringComparison.OrdinalIgnoreCase) && !DeploymentApis.Supports(provider))
+            {
+                errors.Add($"{key}:Api: '{DeploymentApis.Responses}' needs a provider that calls an HTTP backend (openai or azure-openai), not '{(provider is { } named ? SettingNames<DeploymentProvider>.Name(named) : "")}'.");
+            }
+        }
+
         if (provider == DeploymentProvider.AzureOpenAI)
         {
             if (string.IsNullOrWhiteSpace(deployment.UpstreamModel))

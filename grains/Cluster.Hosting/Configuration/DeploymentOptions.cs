@@ -22,6 +22,13 @@ public sealed class DeploymentOptions
     /// <summary>For <c>azure-openai</c>: the <c>api-version</c> query value.</summary>
     public string? ApiVersion { get; set; }
 
+    /// <summary>
+    /// <c>chat</c> (the default) or <c>responses</c>: the backend speaks <c>POST /responses</c>
+    /// itself, so Responses turns are sent to it as Responses requests (the whole context replayed,
+    /// <c>store: false</c>) instead of chat completions. Only for <c>openai</c> and <c>azure-openai</c>.
+    /// </summary>
+    public string? Api { get; set; }
+
     public int Weight { get; set; } = 1;
 
     public int? Rpm { get; set; }

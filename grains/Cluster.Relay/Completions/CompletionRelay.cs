@@ -79,7 +79,7 @@ internal sealed partial class CompletionRelay(
                 var begun = Time.GetTimestamp();
                 var call = new UpstreamCall(model, deployment, request);
                 var provider = providers.For(deployment);
-                using var span = GenAiSpans.StartRequest(GenAiSpans.OperationName(request.Kind), request.RequestedModel, ProviderOf(deployment), request.SessionId);
+                using var span = GenAiSpans.StartRequest(GenAiSpans.OperationName(request.Kind), request.RequestedModel, ProviderOf(deployment), request.SessionId, GenAiSpans.ApiName(request.Kind, request.ResponseId is not null));
                 var upstream = (request.Stream ? provider.StreamAsync(call, backend.Token) : Unary(provider, call, backend.Token)).GetAsyncEnumerator(backend.Token);
                 await using (upstream.ConfigureAwait(false))
                 {

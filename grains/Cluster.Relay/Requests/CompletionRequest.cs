@@ -6,7 +6,9 @@ namespace Cluster.Relay.Requests;
 /// backend for usage. <see cref="ResponseId"/> and <see cref="ConversationId"/> are set when the
 /// request is a turn of the Responses API translated to a chat completion; the ledger records them.
 /// <see cref="Prompt"/> is the prompt in hashed blocks, computed once when the body was read, for
-/// prefix-aware routing.
+/// prefix-aware routing. <see cref="ResponsesBody"/> is set for a Responses turn that a deployment
+/// speaking <c>/responses</c> natively may be sent instead of <see cref="Body"/>: the turn with its
+/// whole context as input and <c>store: false</c> (read only: every attempt writes it anew).
 /// </summary>
 public sealed record CompletionRequest(
     string RequestId,
@@ -22,4 +24,5 @@ public sealed record CompletionRequest(
     string? SessionId,
     string? ResponseId = null,
     string? ConversationId = null,
-    PromptBlocks? Prompt = null);
+    PromptBlocks? Prompt = null,
+    System.Text.Json.Nodes.JsonObject? ResponsesBody = null);

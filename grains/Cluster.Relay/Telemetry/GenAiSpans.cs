@@ -25,11 +25,23 @@ public static class GenAiSpans
     };
 
     /// <summary>
+    /// The API a request came in by, the <c>api</c> label of the metrics and spans:
+    /// <c>chat.completions</c>, <c>completions</c>, <c>embeddings</c>, or <c>responses</c> for a
+    /// turn of the Responses API (relayed as a chat operation, so its operation name is <c>chat</c>).
+    /// </summary>
+    public static string ApiName(EndpointKind kind, bool responses = false) => responses ? "responses" : kind switch
+    {
+        EndpointKind.ChatCompletions => "chat.completions",
+        EndpointKind.Completions => "completions",
+        _ => "embeddings",
+    };
+
+    /// <summary>
     /// Starts the span of one model request, or returns null when nothing listens.
     /// <paramref name="operation"/> is <c>chat</c>, <c>text_completion</c> or <c>embeddings</c>;
     /// <paramref name="provider"/> the backend's kind (<c>openai</c>, <c>azure.ai.openai</c>, …).
     /// </summary>
-    public static Activity? StartRequest(string operation, string requestModel, string provider, string? conversationId = null)
+    public static Activity? StartRequest(string operation, string requestModel, string provider, string? conversationId = null, string? api = null)
     {
         var activity = Source.StartActivity($"{operation} {requestModel}", ActivityKind.Client);
         if (activity is null)
@@ -40,6 +52,11 @@ public static class GenAiSpans
         activity.SetTag("gen_ai.operation.name", operation);
         activity.SetTag("gen_ai.request.model", requestModel);
         activity.SetTag("gen_ai.provider.name", provider);
+        if (api is not null)
+        {
+            activity.SetTag("cluster.api", api);
+        }
+
         if (conversationId is not null)
         {
             activity.SetTag("gen_ai.conversation.id", conversationId);

@@ -52,6 +52,18 @@ public sealed class ResponsesClusterTests
             var third = (await a.CreateResponseAsync(new CreateResponseOptions(ResponsesFixture.Model, [ResponseItem.CreateUserMessageItem("three")]) { PreviousResponseId = second.Id })).Value;
             thirdId = third.Id;
             Assert.Equal(Messages(marker, reply, "two", reply, "three"), LastMessages(upstream, marker));
+
+            // A chain front-end A holds in its cache loses a response through front-end B: A refuses it too.
+            var x1 = (await a.CreateResponseAsync(new CreateResponseOptions(ResponsesFixture.Model, [ResponseItem.CreateUserMessageItem(GatewayFixture.NewMarker())]))).Value;
+            var x2 = (await a.CreateResponseAsync(new CreateResponseOptions(ResponsesFixture.Model, [ResponseItem.CreateUserMessageItem("x2")]) { PreviousResponseId = x1.Id })).Value;
+            var x3 = (await a.CreateResponseAsync(new CreateResponseOptions(ResponsesFixture.Model, [ResponseItem.CreateUserMessageItem("x3")]) { PreviousResponseId = x2.Id })).Value;
+            Assert.True((await b.DeleteResponseAsync(x2.Id)).Value.Deleted);
+            foreach (var front in new[] { frontA, frontB })
+            {
+                var refused = await SendAsync(http, HttpMethod.Post, front.BaseUrl + "/v1/responses", $$"""{"model":"{{ResponsesFixture.Model}}","input":"x4","previous_response_id":"{{x3.Id}}"}""");
+                ErrorAssert.Matches(refused, HttpStatusCode.NotFound, "invalid_request_error", "not_found", "previous_response_id");
+                Assert.Contains(x2.Id, refused.Json["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+            }
         }
         finally
         {

@@ -23,6 +23,9 @@ public sealed class ResponsesFixture : IAsyncLifetime, ICollectionFixture<Respon
     public const string Model = "resp-model";
     public const string AdminKey = "responses-admin";
 
+    /// <summary>A model whose one deployment speaks <c>/responses</c> natively (<see cref="NativeUpstream"/>).</summary>
+    public const string NativeModel = "resp-native";
+
     private static readonly string Run = Guid.NewGuid().ToString("N")[..8];
 
     public static string TenantA { get; } = $"resp-a-{Run}";
@@ -34,6 +37,8 @@ public sealed class ResponsesFixture : IAsyncLifetime, ICollectionFixture<Respon
     public static string KeyB { get; } = $"sk-resp-b-{Run}";
 
     public FakeUpstream[] Upstreams { get; private set; } = [];
+
+    public FakeResponsesUpstream NativeUpstream { get; private set; } = null!;
 
     public GatewayHost Gateway { get; private set; } = null!;
 
@@ -49,7 +54,8 @@ public sealed class ResponsesFixture : IAsyncLifetime, ICollectionFixture<Respon
             upstream.CallTools = true;
         }
 
-        Gateway = await GatewayHost.StartAsync(Configuration(Upstreams), "--Routing:FailureThreshold", "10000");
+        NativeUpstream = await FakeResponsesUpstream.StartAsync();
+        Gateway = await GatewayHost.StartAsync(Configuration(Upstreams, NativeUpstream.BaseUrl), "--Routing:FailureThreshold", "10000");
     }
 
     public async Task DisposeAsync()
@@ -60,15 +66,18 @@ public sealed class ResponsesFixture : IAsyncLifetime, ICollectionFixture<Respon
         {
             await upstream.DisposeAsync();
         }
+
+        await NativeUpstream.DisposeAsync();
     }
 
-    public static object Configuration(IReadOnlyList<FakeUpstream> upstreams) => new
+    public static object Configuration(IReadOnlyList<FakeUpstream> upstreams, string? nativeBaseUrl = null) => new
     {
         Auth = new { Mode = "Keys", AdminKey },
         Models = new object[]
         {
             new { Name = Model, Deployments = upstreams.Select(u => new { Id = u.Name, Provider = "openai", u.BaseUrl }).ToArray() },
             new { Name = "echo", Deployments = new[] { new { Provider = "echo" } } },
+            new { Name = NativeModel, Deployments = new[] { new { Id = "native", Provider = "openai", BaseUrl = nativeBaseUrl ?? "http://127.0.0.1:9/v1", Api = "responses", UpstreamModel = "native-upstream-model" } } },
         },
         Tenants = new object[]
         {

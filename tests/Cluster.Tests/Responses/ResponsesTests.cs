@@ -282,6 +282,22 @@ public sealed class ResponsesTests(ResponsesFixture fixture)
     }
 
     [Fact]
+    public async Task PreviousResponseId_EarlierResponseOfCachedChainDeleted_404()
+    {
+        var client = fixture.Client();
+        var first = (await client.CreateResponseAsync(new CreateResponseOptions(ResponsesFixture.Model, [ResponseItem.CreateUserMessageItem(GatewayFixture.NewMarker())]))).Value;
+        var second = (await client.CreateResponseAsync(new CreateResponseOptions(ResponsesFixture.Model, [ResponseItem.CreateUserMessageItem("two")]) { PreviousResponseId = first.Id })).Value;
+        var third = (await client.CreateResponseAsync(new CreateResponseOptions(ResponsesFixture.Model, [ResponseItem.CreateUserMessageItem("three")]) { PreviousResponseId = second.Id })).Value;
+
+        // This front-end holds the chain's context; the first response goes from under it.
+        Assert.True((await client.DeleteResponseAsync(first.Id)).Value.Deleted);
+        var followUp = await fixture.PostAsync("/v1/responses", new JsonObject { ["model"] = ResponsesFixture.Model, ["input"] = "four", ["previous_response_id"] = third.Id });
+
+        ErrorAssert.Matches(followUp, HttpStatusCode.NotFound, "invalid_request_error", "not_found", "previous_response_id");
+        Assert.Contains(first.Id, followUp.Json["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task DeleteResponse_Sdk_GoneForGetContinueAndSecondDelete()
     {
         var client = fixture.Client();

@@ -11,19 +11,22 @@ namespace Cluster.Relay.Providers.OpenAI;
 /// <summary>
 /// Any OpenAI-compatible HTTP backend (vLLM, llama.cpp server, Ollama, LM Studio, TGI, OpenAI) and
 /// Azure OpenAI. The client's body is forwarded with the model name rewritten; the backend's key
-/// is added here and nowhere else.
+/// is added here and nowhere else. A Responses turn to a deployment whose <c>Api</c> is
+/// <c>responses</c> goes to the backend's <c>/responses</c> instead (<see cref="NativeResponses"/>),
+/// its answer read back as a chat completion.
 /// </summary>
 internal sealed class OpenAIProvider(UpstreamHttp http) : IModelProvider
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
-    private readonly ConcurrentDictionary<(string, EndpointKind), Uri> _uris = new();
+    private readonly ConcurrentDictionary<(string, string), Uri> _uris = new();
 
     public async Task<byte[]> CompleteAsync(UpstreamCall call, CancellationToken cancellationToken)
     {
         using var response = await SendAsync(call, cancellationToken).ConfigureAwait(false);
         try
         {
-            return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            return IsNative(call) ? Native(call, () => NativeResponses.ToChatCompletion(body)) : body;
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException)
         {
@@ -48,9 +51,11 @@ internal sealed class OpenAIProvider(UpstreamHttp http) : IModelProvider
                 throw Broken(call.Deployment, ex, cancellationToken);
             }
 
-            yield return copy.ToArray();
+            yield return IsNative(call) ? Native(call, () => NativeResponses.ToChatCompletion(copy.ToArray())) : copy.ToArray();
             yield break;
         }
+
+        var native = IsNative(call) ? new NativeResponseStream(call.Deployment.Id) : null;
 
         var events = SseReader.ReadAsync(stream, cancellationToken).GetAsyncEnumerator(cancellationToken);
         await using (events.ConfigureAwait(false))
@@ -69,8 +74,34 @@ internal sealed class OpenAIProvider(UpstreamHttp http) : IModelProvider
                     throw Broken(call.Deployment, ex, cancellationToken);
                 }
 
-                yield return events.Current;
+                if (native is null)
+                {
+                    yield return events.Current;
+                    continue;
+                }
+
+                foreach (var chunk in Native(call, () => native.Add(events.Current)))
+                {
+                    yield return chunk;
+                }
             }
+        }
+    }
+
+    /// <summary>Whether this attempt goes to the backend's <c>/responses</c>: a Responses turn to a deployment that speaks it.</summary>
+    private static bool IsNative(UpstreamCall call) =>
+        call.Request.ResponsesBody is not null && call.Deployment.Api == DeploymentApis.Responses;
+
+    /// <summary>Reads the backend's Responses JSON; JSON that is not what the API defines is a backend failure.</summary>
+    private static T Native<T>(UpstreamCall call, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or FormatException)
+        {
+            throw new GatewayException(GatewayErrorCode.UpstreamFailed, $"The backend of deployment '{call.Deployment.Id}' answered /responses with a body that is not a response.");
         }
     }
 
@@ -87,9 +118,10 @@ internal sealed class OpenAIProvider(UpstreamHttp http) : IModelProvider
     private async Task<HttpResponseMessage> SendAsync(UpstreamCall call, CancellationToken cancellationToken)
     {
         var deployment = call.Deployment;
-        using var message = new HttpRequestMessage(HttpMethod.Post, UriOf(deployment, call.Request.Kind))
+        var native = IsNative(call);
+        using var message = new HttpRequestMessage(HttpMethod.Post, UriOf(deployment, native ? ResponsesPath : PathOf(call.Request.Kind)))
         {
-            Content = new ByteArrayContent(UpstreamBody.Build(call.Request, call.UpstreamModel)),
+            Content = new ByteArrayContent(native ? NativeResponses.Body(call.Request.ResponsesBody!, call.UpstreamModel) : UpstreamBody.Build(call.Request, call.UpstreamModel)),
         };
         message.Content.Headers.ContentType = Json;
         if (SecretReference.Resolve(deployment.ApiKey) is { } key)
@@ -178,19 +210,26 @@ internal sealed class OpenAIProvider(UpstreamHttp http) : IModelProvider
         };
     }
 
-    private Uri UriOf(DeploymentDefinition deployment, EndpointKind kind) =>
-        _uris.GetOrAdd((deployment.Id + "\n" + deployment.BaseUrl + "\n" + deployment.UpstreamModel, kind), _ =>
+    private const string ResponsesPath = "responses";
+
+    private static string PathOf(EndpointKind kind) => kind switch
+    {
+        EndpointKind.ChatCompletions => "chat/completions",
+        EndpointKind.Completions => "completions",
+        _ => "embeddings",
+    };
+
+    private Uri UriOf(DeploymentDefinition deployment, string path) =>
+        _uris.GetOrAdd((deployment.Id + "\n" + deployment.BaseUrl + "\n" + deployment.UpstreamModel, path), _ =>
         {
-            var path = kind switch
-            {
-                EndpointKind.ChatCompletions => "chat/completions",
-                EndpointKind.Completions => "completions",
-                _ => "embeddings",
-            };
             var baseUrl = deployment.BaseUrl!.TrimEnd('/');
-            return deployment.ProviderKind == DeploymentProvider.AzureOpenAI
-                ? new Uri($"{baseUrl}/openai/deployments/{Uri.EscapeDataString(deployment.UpstreamModel!)}/{path}?api-version={Uri.EscapeDataString(deployment.ApiVersion!)}")
-                : new Uri($"{baseUrl}/{path}");
+            return deployment.ProviderKind != DeploymentProvider.AzureOpenAI
+                ? new Uri($"{baseUrl}/{path}")
+                : path == ResponsesPath
+
+                    // Azure's Responses API is per resource; the deployment is the body's model.
+                    ? new Uri($"{baseUrl}/openai/responses?api-version={Uri.EscapeDataString(deployment.ApiVersion!)}")
+                    : new Uri($"{baseUrl}/openai/deployments/{Uri.EscapeDataString(deployment.UpstreamModel!)}/{path}?api-version={Uri.EscapeDataString(deployment.ApiVersion!)}");
         });
 
     private static string Describe(HttpRequestException ex) =>

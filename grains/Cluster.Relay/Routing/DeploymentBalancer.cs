@@ -23,6 +23,7 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<DeploymentBalancer> _logger;
     private readonly string _reporter = Guid.NewGuid().ToString("N");
+    private readonly PrefixHomes _homes;
     private readonly ITimer _sync;
     private int _syncing;
 
@@ -33,6 +34,7 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
         _strategies = new RoutingStrategies(_options);
         _time = time;
         _logger = logger;
+        _homes = new PrefixHomes(grains, _options, time, logger);
         var period = _options.StatusSync;
         _sync = time.CreateTimer(_ => _ = SyncAsync(), null, period, period);
     }
@@ -72,6 +74,16 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
         return probe is null ? ranked : [probe, .. ranked];
     }
 
+    /// <summary>
+    /// Before <see cref="Order"/>, for a prefix-aware model with several deployments: makes sure the
+    /// prompt's prefix has a home in this front-end's view, asking the model's prefix-homes grain the
+    /// first time (<see cref="PrefixHomes.EnsureAsync"/>). Completes at once otherwise.
+    /// </summary>
+    public ValueTask PrepareAsync(ModelDefinition model, PromptBlocks? prompt, CancellationToken cancellationToken) =>
+        prompt is { Count: > 0 } && model.Deployments.Length > 1 && _strategies.For(model) is PrefixAwareStrategy
+            ? _homes.EnsureAsync(model, prompt.Anchor, cancellationToken)
+            : ValueTask.CompletedTask;
+
     /// <summary>When the first open circuit of <paramref name="model"/> lets requests through again.</summary>
     public TimeSpan? CooldownRemaining(ModelDefinition model)
     {
@@ -102,6 +114,7 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
         {
             attempt.Prompt = prompt;
             attempt.Predicted = CacheOf(deployment).Record(prompt);
+            _homes.Count(model.Name, prompt.Anchor);
         }
 
         attempt.Model = model.Name;
@@ -144,6 +157,8 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
 
     double IDeploymentLoads.FirstTokenMs(DeploymentDefinition deployment) => LoadOf(deployment).FirstTokenMs;
 
+    string? IDeploymentLoads.PrefixHome(ModelDefinition model, ulong anchor) => _homes.HomeOf(model.Name, anchor);
+
     PrefixCacheEstimate IDeploymentLoads.CacheOf(DeploymentDefinition deployment) => CacheOf(deployment);
 
     private DeploymentLoad LoadOf(DeploymentDefinition deployment) =>
@@ -165,6 +180,8 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
                     await ReportAsync(id, load);
                 }
             }
+
+            await _homes.ReportAsync();
         }
         finally
         {

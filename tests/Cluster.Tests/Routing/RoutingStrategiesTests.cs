@@ -88,6 +88,8 @@ public sealed class RoutingStrategiesTests
 
         public double FirstTokenMs(DeploymentDefinition deployment) => FirstToken.GetValueOrDefault(deployment.Id);
 
+        public string? PrefixHome(ModelDefinition model, ulong anchor) => null;
+
         public PrefixCacheEstimate CacheOf(DeploymentDefinition deployment) => new(null);
     }
 }

@@ -9,6 +9,9 @@ internal interface IDeploymentLoads
     /// <summary>Moving average of time to first token, in milliseconds; 0 until measured.</summary>
     double FirstTokenMs(DeploymentDefinition deployment);
 
+    /// <summary>The id of the prefix's home deployment (<see cref="PrefixHomes"/>); null when not known.</summary>
+    string? PrefixHome(ModelDefinition model, ulong anchor);
+
     /// <summary>What this front-end believes the deployment's prefix cache holds.</summary>
     PrefixCacheEstimate CacheOf(DeploymentDefinition deployment);
 }

@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using System.IO.Hashing;
-using System.Text;
-
 namespace Cluster.Relay.Routing.Strategies;
 
 /// <summary>
@@ -13,10 +9,12 @@ namespace Cluster.Relay.Routing.Strategies;
 /// least <c>Routing:PrefixMinInFlight</c> in flight), goes last: a hot prefix spreads before a
 /// backend saturates, and never while another replica idles and this one has a queue.</item>
 /// <item>Among the others, the longest prefix believed cached wins (<see cref="PrefixCacheEstimate"/>).</item>
-/// <item>Ties, above all a prefix nobody holds yet, go to the prefix's home: rendezvous hashing of the
-/// prompt's leading blocks over the deployment ids, weighted. Every front-end computes the same home
-/// from the request alone, with no grain call and nothing that a silo's death could take away; a
-/// prefix that spills goes to its second deployment in that order, again the same everywhere.</item>
+/// <item>Ties, above all a prefix nobody holds yet, go to the prefix's home, which the model's
+/// <see cref="IPrefixHomesGrain"/> chose by bounded-load consistent hashing (<see cref="PrefixHomes"/>:
+/// the first deployment in the rendezvous order of the prompt's leading blocks whose share of the
+/// homes' load stays under the cap), the same for every front-end; then the rest in that rendezvous
+/// order, so a prefix that spills goes to the same next deployment everywhere. While the home is not
+/// known, the rendezvous order alone decides.</item>
 /// </list>
 /// A prompt shorter than one block has nothing worth caching: it is placed by least in flight.
 /// </summary>
@@ -28,7 +26,6 @@ internal sealed class PrefixAwareStrategy(double loadFactor = 2.0, int minInFlig
     internal const int PinMarginBlocks = 8;
 
     private readonly LeastInFlightStrategy _unblocked = new();
-    private readonly ConcurrentDictionary<string, ulong> _idHashes = new(StringComparer.Ordinal);
 
     public string Name => RoutingName;
 
@@ -41,6 +38,7 @@ internal sealed class PrefixAwareStrategy(double loadFactor = 2.0, int minInFlig
 
         var load = Load.Of(deployments, loads, loadFactor, minInFlight);
         var anchor = prompt.Anchor;
+        var home = loads.PrefixHome(model, anchor);
         var candidates = new Candidate[deployments.Length];
         for (var i = 0; i < deployments.Length; i++)
         {
@@ -51,7 +49,7 @@ internal sealed class PrefixAwareStrategy(double loadFactor = 2.0, int minInFlig
                 inFlight,
                 load.Over(deployment, inFlight),
                 loads.CacheOf(deployment).Matched(prompt),
-                Home(anchor, deployment));
+                deployment.Id == home ? double.PositiveInfinity : Rendezvous.Score(anchor, deployment));
         }
 
         Array.Sort(candidates);
@@ -93,25 +91,6 @@ internal sealed class PrefixAwareStrategy(double loadFactor = 2.0, int minInFlig
 
         var margin = loads.CacheOf(best).Matched(prompt) - loads.CacheOf(pinned).Matched(prompt);
         return margin >= Math.Max(PinMarginBlocks, prompt.Count / 2) && bestLoad <= pinnedLoad;
-    }
-
-    /// <summary>Weighted rendezvous score of a deployment for a prefix: the highest is the prefix's home.</summary>
-    private double Home(ulong anchor, DeploymentDefinition deployment)
-    {
-        var id = _idHashes.GetOrAdd(deployment.Id, static id => XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(id)));
-        var mixed = Mix(anchor ^ id);
-
-        // A uniform draw in (0, 1); -w / ln(u) is the weighted rendezvous score.
-        var uniform = ((mixed >> 11) + 0.5) / (1UL << 53);
-        return -Math.Max(deployment.Weight, 1) / Math.Log(uniform);
-    }
-
-    /// <summary>SplitMix64's finalizer: spreads the bits of the combined hash.</summary>
-    private static ulong Mix(ulong value)
-    {
-        value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9UL;
-        value = (value ^ (value >> 27)) * 0x94d049bb133111ebUL;
-        return value ^ (value >> 31);
     }
 
     /// <summary>The model's load now: what a deployment's bounded share of it is.</summary>

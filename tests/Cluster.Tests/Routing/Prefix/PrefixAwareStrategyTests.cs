@@ -165,6 +165,11 @@ public sealed class PrefixAwareStrategyTests
 
         public double FirstTokenMs(DeploymentDefinition deployment) => 0;
 
+        /// <summary>Homes the prefix-homes grain chose, by anchor.</summary>
+        public Dictionary<ulong, string> Homes { get; } = [];
+
+        public string? PrefixHome(ModelDefinition model, ulong anchor) => Homes.GetValueOrDefault(anchor);
+
         public PrefixCacheEstimate CacheOf(DeploymentDefinition deployment) =>
             _caches.TryGetValue(deployment.Id, out var cache) ? cache : _caches[deployment.Id] = new PrefixCacheEstimate(100_000);
     }

@@ -8,13 +8,16 @@ namespace Cluster.Relay.Routing.Strategies;
 /// (<c>Routing:PrefixSpillPercent</c> of the average in flight per unit of weight, once it has at
 /// least <c>Routing:PrefixMinInFlight</c> in flight), goes last: a hot prefix spreads before a
 /// backend saturates, and never while another replica idles and this one has a queue.</item>
-/// <item>Among the others, the longest prefix believed cached wins (<see cref="PrefixCacheEstimate"/>).</item>
-/// <item>Ties, above all a prefix nobody holds yet, go to the prefix's home, which the model's
-/// <see cref="IPrefixHomesGrain"/> chose by bounded-load consistent hashing (<see cref="PrefixHomes"/>:
-/// the first deployment in the rendezvous order of the prompt's leading blocks whose share of the
-/// homes' load stays under the cap), the same for every front-end; then the rest in that rendezvous
-/// order, so a prefix that spills goes to the same next deployment everywhere. While the home is not
-/// known, the rendezvous order alone decides.</item>
+/// <item>Among the others, the prefix's home, which the model's <see cref="IPrefixHomesGrain"/> chose
+/// by bounded-load consistent hashing (<see cref="PrefixHomes"/>: the first deployment in the
+/// rendezvous order of the prompt's leading blocks whose share of the homes' load stays under the
+/// cap), the same for every front-end; while the home is not known, the first in that rendezvous
+/// order stands in.</item>
+/// <item>Unless another deployment is believed to hold a longer prefix of the prompt by
+/// <see cref="HomeMarginBlocks"/> (<see cref="PrefixCacheEstimate"/>): a conversation that went
+/// elsewhere stays there.</item>
+/// <item>Then the longest prefix believed cached, then the rendezvous order, so a prefix that spills
+/// goes to the same next deployment everywhere.</item>
 /// </list>
 /// A prompt shorter than one block has nothing worth caching: it is placed by least in flight.
 /// </summary>
@@ -24,6 +27,9 @@ internal sealed class PrefixAwareStrategy(double loadFactor = 2.0, int minInFlig
 
     /// <summary>A session's pin yields to a deployment holding at least this many more blocks of the prompt (and half of it).</summary>
     internal const int PinMarginBlocks = 8;
+
+    /// <summary>A prefix leaves its home (under its share of the load) only for a deployment believed to hold this many more of its blocks.</summary>
+    internal const int HomeMarginBlocks = 8;
 
     private readonly LeastInFlightStrategy _unblocked = new();
 
@@ -40,21 +46,25 @@ internal sealed class PrefixAwareStrategy(double loadFactor = 2.0, int minInFlig
         var anchor = prompt.Anchor;
         var home = loads.PrefixHome(model, anchor);
         var candidates = new Candidate[deployments.Length];
+        var homeAt = 0;
         for (var i = 0; i < deployments.Length; i++)
         {
             var deployment = deployments[i];
             var inFlight = loads.ClusterInFlight(deployment);
-            candidates[i] = new Candidate(
-                deployment,
-                inFlight,
-                load.Over(deployment, inFlight),
-                loads.CacheOf(deployment).Matched(prompt),
-                deployment.Id == home ? double.PositiveInfinity : Rendezvous.Score(anchor, deployment));
+            var score = deployment.Id == home ? double.PositiveInfinity : Rendezvous.Score(anchor, deployment);
+            candidates[i] = new Candidate(deployment, inFlight, load.Over(deployment, inFlight), loads.CacheOf(deployment).Matched(prompt), score);
+            homeAt = score > candidates[homeAt].Home ? i : homeAt;
         }
+
+        // The home (or, while it is not known, the first rendezvous candidate) is where the prefix
+        // lives: another deployment wins only by holding a longer prefix by a margin, so a spilled
+        // request or an estimate that outlived the backend's eviction does not pull the prefix away.
+        candidates[homeAt] = candidates[homeAt] with { Matched = candidates[homeAt].Matched + HomeMarginBlocks };
+        var homeId = candidates[homeAt].Deployment.Id;
 
         Array.Sort(candidates);
         var first = candidates[0];
-        PrefixCacheMetrics.RecordPlacement(model.Name, first.Over ? "saturated" : first.Matched > 0 ? "cached" : first.Home >= candidates.Max(c => c.Home) ? "home" : "spilled");
+        PrefixCacheMetrics.RecordPlacement(model.Name, first.Over ? "saturated" : first.Deployment.Id == homeId ? "home" : candidates.First(c => c.Deployment.Id == homeId).Over ? "spilled" : "cached");
         var order = new DeploymentDefinition[candidates.Length];
         for (var i = 0; i < candidates.Length; i++)
         {

@@ -97,6 +97,7 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
     {
         var load = LoadOf(deployment);
         Interlocked.Increment(ref load.InFlight);
+        Interlocked.Increment(ref load.Waiting);
         load.LastActive = _time.GetTimestamp();
         return new DeploymentAttempt(this, load, deployment.Id);
     }
@@ -155,6 +156,8 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
 
     int IDeploymentLoads.ClusterInFlight(DeploymentDefinition deployment) => LoadOf(deployment).ClusterInFlight;
 
+    int IDeploymentLoads.ClusterWaiting(DeploymentDefinition deployment) => LoadOf(deployment).ClusterWaiting;
+
     double IDeploymentLoads.FirstTokenMs(DeploymentDefinition deployment) => LoadOf(deployment).FirstTokenMs;
 
     string? IDeploymentLoads.PrefixHome(ModelDefinition model, ulong anchor) => _homes.HomeOf(model.Name, anchor);
@@ -197,7 +200,7 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
         {
             var grain = _grains.GetGrain<IDeploymentStatusGrain>(id);
             var status = await grain.ReportAsync(report, _options.Policy(load.BaseUrl));
-            load.Update(status, report.InFlight, recoveries);
+            load.Update(status, report.InFlight, report.Waiting, recoveries);
             if (status.State == CircuitState.HalfOpen && await grain.TryProbeAsync())
             {
                 Volatile.Write(ref load.ProbeAllowed, 1);
@@ -218,6 +221,9 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
     internal sealed class DeploymentLoad(string? baseUrl)
     {
         public int InFlight;
+
+        /// <summary>Of <see cref="InFlight"/>, the attempts still waiting for their first token.</summary>
+        public int Waiting;
         public int ProbeAllowed;
 
         /// <summary>Created on the first prefix-aware request to the deployment.</summary>
@@ -231,6 +237,7 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
         private string? _lastFailure;
         private TimeSpan? _throttledFor;
         private int _reportedInFlight;
+        private int _reportedWaiting;
 
         public string? BaseUrl { get; } = baseUrl;
 
@@ -240,6 +247,9 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
 
         /// <summary>In flight across the cluster: others' count at the last sync plus ours now.</summary>
         public int ClusterInFlight => Math.Max(0, Status.ClusterInFlight - _reportedInFlight) + Volatile.Read(ref InFlight);
+
+        /// <summary>Waiting for their first token across the cluster: others' count at the last sync plus ours now.</summary>
+        public int ClusterWaiting => Math.Max(0, Status.ClusterWaiting - _reportedWaiting) + Math.Max(0, Volatile.Read(ref Waiting));
 
         public void RecordFirstToken(TimeSpan elapsed)
         {
@@ -266,7 +276,10 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
             Interlocked.Exchange(ref _successes, 0),
             Interlocked.Exchange(ref _failures, 0),
             Interlocked.Exchange(ref _lastFailure, null),
-            TakeThrottle());
+            TakeThrottle())
+        {
+            Waiting = Math.Max(0, Volatile.Read(ref Waiting)),
+        };
 
         public void Restore(DeploymentReport report)
         {
@@ -274,7 +287,7 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
             Interlocked.Add(ref _failures, report.Failures);
         }
 
-        public void Update(DeploymentStatus status, int reportedInFlight, int recoveriesBefore)
+        public void Update(DeploymentStatus status, int reportedInFlight, int reportedWaiting, int recoveriesBefore)
         {
             // A not-closed answer to a report sent before a probe succeeded here is out of date.
             if (status.State == CircuitState.Closed || Volatile.Read(ref Recoveries) == recoveriesBefore)
@@ -283,6 +296,7 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
             }
 
             _reportedInFlight = reportedInFlight;
+            _reportedWaiting = reportedWaiting;
         }
 
         /// <summary>The probe succeeded: route to the deployment at once, before the status grain has heard.</summary>
@@ -311,6 +325,7 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
     internal sealed class DeploymentAttempt(DeploymentBalancer balancer, DeploymentLoad load, string id) : IDisposable
     {
         private int _disposed;
+        private int _started;
 
         /// <summary>The model the attempt serves, when known: names the prefix-cache metrics.</summary>
         public string? Model { get; set; }
@@ -320,7 +335,11 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
 
         public int Predicted { get; set; }
 
-        public void RecordFirstToken(TimeSpan elapsed) => load.RecordFirstToken(elapsed);
+        public void RecordFirstToken(TimeSpan elapsed)
+        {
+            load.RecordFirstToken(elapsed);
+            Started();
+        }
 
         /// <summary>
         /// The usage the backend reported: its cached tokens count toward the hit-rate metrics and
@@ -362,7 +381,17 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
+                Started();
                 Interlocked.Decrement(ref load.InFlight);
+            }
+        }
+
+        /// <summary>No longer waiting for the first token (it came, or the attempt ended): counted once.</summary>
+        private void Started()
+        {
+            if (Interlocked.Exchange(ref _started, 1) == 0)
+            {
+                Interlocked.Decrement(ref load.Waiting);
             }
         }
     }

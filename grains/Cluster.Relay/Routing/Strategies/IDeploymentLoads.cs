@@ -6,6 +6,9 @@ internal interface IDeploymentLoads
     /// <summary>Requests in flight on the deployment across the cluster (others' at the last sync plus this front-end's now).</summary>
     int ClusterInFlight(DeploymentDefinition deployment);
 
+    /// <summary>Of those, the requests still waiting for their first token: the deployment's queue (and prefill) as the cluster sees it.</summary>
+    int ClusterWaiting(DeploymentDefinition deployment);
+
     /// <summary>Moving average of time to first token, in milliseconds; 0 until measured.</summary>
     double FirstTokenMs(DeploymentDefinition deployment);
 

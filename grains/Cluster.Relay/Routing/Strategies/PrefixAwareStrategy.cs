@@ -6,8 +6,9 @@ namespace Cluster.Relay.Routing.Strategies;
 /// <list type="number">
 /// <item>A deployment at its <c>MaxConcurrency</c>, or over its bounded share of the load
 /// (<c>Routing:PrefixSpillPercent</c> of the average in flight per unit of weight, once it has at
-/// least <c>Routing:PrefixMinInFlight</c> in flight), goes last: a hot prefix spreads before a
-/// backend saturates, and never while another replica idles and this one has a queue.</item>
+/// least <c>Routing:PrefixMinInFlight</c> in flight and <see cref="QueuedMin"/> of them waiting for
+/// their first token) while another replica idles, goes last: a hot prefix spreads before a backend
+/// saturates, and never while another replica idles and this one has a queue.</item>
 /// <item>Among the others, the prefix's home, which the model's <see cref="IPrefixHomesGrain"/> chose
 /// by bounded-load consistent hashing (<see cref="PrefixHomes"/>: the first deployment in the
 /// rendezvous order of the prompt's leading blocks whose share of the homes' load stays under the
@@ -31,6 +32,9 @@ internal sealed class PrefixAwareStrategy(double loadFactor = 2.0, int minInFlig
     /// <summary>A prefix leaves its home (under its share of the load) only for a deployment believed to hold this many more of its blocks.</summary>
     internal const int HomeMarginBlocks = 8;
 
+    /// <summary>A deployment has a queue when at least this many of its requests wait for their first token.</summary>
+    internal const int QueuedMin = 2;
+
     private readonly LeastInFlightStrategy _unblocked = new();
 
     public string Name => RoutingName;
@@ -52,7 +56,7 @@ internal sealed class PrefixAwareStrategy(double loadFactor = 2.0, int minInFlig
             var deployment = deployments[i];
             var inFlight = loads.ClusterInFlight(deployment);
             var score = deployment.Id == home ? double.PositiveInfinity : Rendezvous.Score(anchor, deployment);
-            candidates[i] = new Candidate(deployment, inFlight, load.Over(deployment, inFlight), loads.CacheOf(deployment).Matched(prompt), score);
+            candidates[i] = new Candidate(deployment, inFlight, load.Over(deployment, inFlight, loads.ClusterWaiting(deployment)), loads.CacheOf(deployment).Matched(prompt), score);
             homeAt = score > candidates[homeAt].Home ? i : homeAt;
         }
 
@@ -89,7 +93,7 @@ internal sealed class PrefixAwareStrategy(double loadFactor = 2.0, int minInFlig
 
         var load = Load.Of(deployments, loads, loadFactor, minInFlight);
         int pinnedLoad = loads.ClusterInFlight(pinned), bestLoad = loads.ClusterInFlight(best);
-        if (load.Over(pinned, pinnedLoad) && !load.Over(best, bestLoad))
+        if (load.Over(pinned, pinnedLoad, loads.ClusterWaiting(pinned)) && !load.Over(best, bestLoad, loads.ClusterWaiting(best)))
         {
             return true;
         }
@@ -103,24 +107,35 @@ internal sealed class PrefixAwareStrategy(double loadFactor = 2.0, int minInFlig
         return margin >= Math.Max(PinMarginBlocks, prompt.Count / 2) && bestLoad <= pinnedLoad;
     }
 
-    /// <summary>The model's load now: what a deployment's bounded share of it is.</summary>
-    private readonly record struct Load(double PerWeight, double Factor, int MinInFlight)
+    /// <summary>
+    /// The model's load now: what a deployment's bounded share of it is. A deployment is over it at
+    /// its <c>MaxConcurrency</c>, or when it has a queue (at least <c>Routing:PrefixMinInFlight</c> in
+    /// flight and past <c>Routing:PrefixSpillPercent</c> of the average per unit of weight) while another
+    /// replica idles (at most the average divided by that factor), and at least <see cref="QueuedMin"/>
+    /// of its requests still wait for their first token (most of a request's time in flight is decoding,
+    /// which does not hold a new prompt back): a spill costs the prefix's prefill
+    /// where it is cold, worth it only when the home's queue is long and someone can start at once.
+    /// </summary>
+    private readonly record struct Load(double PerWeight, double LeastPerWeight, double Factor, int MinInFlight)
     {
         public static Load Of(DeploymentDefinition[] deployments, IDeploymentLoads loads, double factor, int minInFlight)
         {
             long total = 1, weights = 0;
+            var least = double.MaxValue;
             foreach (var deployment in deployments)
             {
-                total += loads.ClusterInFlight(deployment);
+                var inFlight = loads.ClusterInFlight(deployment);
+                total += inFlight;
                 weights += Math.Max(deployment.Weight, 1);
+                least = Math.Min(least, (double)inFlight / Math.Max(deployment.Weight, 1));
             }
 
-            return new Load((double)total / weights, factor, minInFlight);
+            return new Load((double)total / weights, least, factor, minInFlight);
         }
 
-        public bool Over(DeploymentDefinition deployment, int inFlight) =>
+        public bool Over(DeploymentDefinition deployment, int inFlight, int waiting) =>
             inFlight >= deployment.MaxConcurrency
-            || (inFlight >= MinInFlight && inFlight + 1 > Factor * PerWeight * Math.Max(deployment.Weight, 1));
+            || (inFlight >= MinInFlight && waiting >= QueuedMin && inFlight + 1 > Factor * PerWeight * Math.Max(deployment.Weight, 1) && LeastPerWeight <= PerWeight / Factor);
     }
 
     private readonly record struct Candidate(DeploymentDefinition Deployment, int InFlight, bool Over, int Matched, double Home) : IComparable<Candidate>

@@ -1,5 +1,6 @@
 using Cluster.Grains.Access;
 using Cluster.Hosting.Configuration;
+using Cluster.Relay.Cluster;
 using Microsoft.Extensions.Options;
 
 namespace Cluster.Hosting;
@@ -10,6 +11,7 @@ internal sealed class AccessSeeder(IGrainFactory grains, IOptions<AccessOptions>
     public Task Execute(CancellationToken cancellationToken)
     {
         var (tenants, keys, hash) = options.Value.ToDefinitions();
-        return grains.GetGrain<IAccessDirectoryGrain>(IAccessDirectoryGrain.Key).ApplyConfigurationAsync(tenants, keys, hash);
+        var directory = grains.GetGrain<IAccessDirectoryGrain>(IAccessDirectoryGrain.Key);
+        return ClusterCalls.RetryAsync(() => directory.ApplyConfigurationAsync(tenants, keys, hash), CatalogSeeder.SeedWindow, TimeProvider.System, cancellationToken);
     }
 }

@@ -106,6 +106,10 @@ public static class ClusterHosting
                     {
                         o.TableServiceClient = new TableServiceClient(storage.ConnectionString);
                         o.TableName = "ClusterGrainState";
+
+                        // Cleared state is deleted, not kept as an empty row: a deleted response, or a
+                        // ledger chunk folded into its segment, leaves nothing behind.
+                        o.DeleteStateOnClear = true;
                     });
 
                     // Store state with the Orleans serializer: types are identified by their [Alias],

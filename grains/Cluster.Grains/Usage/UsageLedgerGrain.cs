@@ -1,3 +1,4 @@
+using System.Globalization;
 using Cluster.Grains.Errors;
 using Cluster.Grains.Placement;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,87 +9,178 @@ using Orleans.Storage;
 namespace Cluster.Grains.Usage;
 
 /// <summary>
-/// A ledger page, stored as a head and fixed-size segments (each its own storage row), so a write
-/// costs the same however full the page is, and no row outgrows Azure Table's entity size. Only the
-/// open segment and the most recent request ids stay in memory; full segments are read back from
-/// storage when a usage query asks, so memory does not grow with the page. Writes
-/// are group-committed: records that arrive while a write is in flight are all made durable by
-/// the next single write, and every caller returns only once its record is stored. Reentrant so
-/// records keep arriving during a write; a write stores a copy, so they do not disturb it.
-/// Rollups: each segment row carries the hourly usage of every segment before it (its base), so
-/// the open segment's base plus its own records is the page's usage, kept by the same writes.
-/// When a write covers a sealed segment and the new open one, they are written in that order, so
-/// a stored base never counts a record that is not stored.
-/// A page lives on its home silo (<see cref="HomeSiloPlacement"/>), so a tenant's pages spread over
-/// the silos and follow the membership; a moved page reads its head and open segment back.
+/// A ledger page, stored append-only: each group commit inserts one small chunk row holding only
+/// the records that arrived since the last one, so a commit costs one write of what is new however
+/// full the page is. Records that arrive while <see cref="MaxChunkWrites"/> chunk writes are in
+/// flight wait together for the next one, and every caller returns only once its record is stored.
+/// Once enough stored chunks add up to <see cref="SegmentSize"/> records, they are folded, off the
+/// request path, into a segment row (with the rollup of every segment before it: its base), the
+/// head moves past them, and the chunk rows are deleted. Reads: the head, the last segment (for the
+/// page's rollup) and the chunks past the head's floor, found by probing; older segments only when a
+/// usage query asks. Memory holds the unfolded chunks and the most recent request ids.
+/// Crash safety, step by step: a chunk is durable once inserted; a segment is written before the head
+/// that counts it, and chunks are deleted only after that head, so a crash between any two steps
+/// leaves every record readable exactly once (records are also de-duplicated by request id on read).
+/// A page lives on its home silo (<see cref="HomeSiloPlacement"/>) and reads itself back when it moves.
 /// </summary>
 [Reentrant, HomeSiloPlacement]
 internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger) : Grain, IUsageLedgerGrain
 {
+    /// <summary>Records per segment, at least: chunks are folded into a segment once they hold this many.</summary>
     public const int SegmentSize = 64;
+
+    /// <summary>Chunk writes in flight at once; records arriving meanwhile wait together for the next.</summary>
+    public const int MaxChunkWrites = 2;
+
+    /// <summary>
+    /// Activation stops probing for chunk rows after this many missing in a row. At most
+    /// <see cref="MaxChunkWrites"/> numbers are ever outstanding (in flight, or failed and to be reused),
+    /// so no stored chunk lies further past a gap; kept apart so the limit can grow without losing rows.
+    /// </summary>
+    private const int ProbeMisses = 8;
 
     /// <summary>Request ids remembered to make recording idempotent; a repeat comes within moments, not hours.</summary>
     private const int RememberedIds = 65_536;
     private const string HeadName = "ledger";
     private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
     private readonly Queue<string> _idOrder = new();
+
+    /// <summary>The page's segments; a segment's state is null unless read for a query.</summary>
     private readonly List<GrainState<LedgerSegment>> _segments = [];
 
-    /// <summary>Segments sealed before this activation whose request ids are loaded (see <see cref="RecordAsync"/>).</summary>
+    /// <summary>Segments whose request ids are loaded (see <see cref="RecordAsync"/>).</summary>
     private readonly HashSet<int> _scanned = [];
-    private int _sealedAtActivation;
-    private readonly HashSet<int> _dirty = [];
     private GrainState<LedgerHead> _head = new(new LedgerHead());
-    private UsageRollup _openBase = new();
+
+    /// <summary>The rollup of every segment: the page's usage without its chunks.</summary>
+    private UsageRollup _segmentsRollup = new();
+
+    /// <summary>Stored chunks not yet folded, by number (a gap found on activation is held as an empty chunk).</summary>
+    private readonly SortedDictionary<int, StoredChunk> _chunks = [];
+
+    /// <summary>Chunk numbers whose write failed: the next writes reuse them, so stored chunks leave no wide gaps.</summary>
+    private readonly SortedSet<int> _freeNumbers = [];
+    private readonly List<ChunkBatch> _writing = [];
+    private readonly Dictionary<string, ChunkBatch> _unstored = new(StringComparer.Ordinal);
+    private ChunkBatch? _pending;
+    private int _nextChunk;
+    private Task? _folding;
+    private bool _deactivating;
 
     /// <summary>The page's rollup as last answered; dropped when a record arrives (a past day's page keeps it).</summary>
     private UsageBucket[]? _rollup;
-    private bool _headDirty;
     private IGrainStorage _storage = null!;
-    private Task? _writing;
-    private Task? _queued;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _storage = ServiceProvider.GetRequiredKeyedService<IGrainStorage>(GrainStorage.Name);
         await _storage.ReadStateAsync(HeadName, this.GetGrainId(), _head);
-        // Sealed segments are never written again: only the open (last) one is read now.
-        for (var i = 0; i < Head.Segments - 1; i++)
+        for (var i = 0; i < Head.Segments; i++)
         {
             _segments.Add(new GrainState<LedgerSegment>(null!));
         }
 
-        _sealedAtActivation = Math.Max(0, Head.Segments - 1);
         if (Head.Segments > 0)
         {
-            var open = await ReadSegmentAsync(Head.Segments - 1);
-            _segments.Add(open);
-            foreach (var record in Records(open))
+            await LoadLastSegmentAsync();
+        }
+
+        await LoadChunksAsync();
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // A fold half done is safe to leave (see the class summary), but one finishing after the page
+        // is read back elsewhere would write a stale head: let it end here first.
+        _deactivating = true;
+        if (_folding is { } folding)
+        {
+            await folding;
+        }
+    }
+
+    /// <summary>The last segment gives the page's rollup (its base plus its records) and its request ids.</summary>
+    private async Task LoadLastSegmentAsync()
+    {
+        var last = Head.Segments - 1;
+        var segment = await ReadSegmentAsync(last);
+        var state = segment.State ??= new LedgerSegment();
+        if (state.Base is null && last > 0)
+        {
+            // A page written before rollups: sum its earlier segments once.
+            var rollup = new UsageRollup();
+            for (var i = 0; i < last; i++)
             {
-                Remember(record.RequestId);
+                rollup.AddRange(Records(await ReadSegmentAsync(i)));
             }
 
-            var openState = open.State ??= new LedgerSegment();
-            if (openState.Base is null && Head.Segments > 1)
+            state.Base = rollup.ToBuckets();
+        }
+
+        _segmentsRollup = UsageRollup.Of(state.Base);
+        _segmentsRollup.AddRange(state.Records);
+        foreach (var record in state.Records)
+        {
+            Remember(record.RequestId);
+        }
+
+        _scanned.Add(last);
+        while (Head.SegmentMaxMs.Count < Head.Segments)
+        {
+            // Pages written before chunks kept their last segment open and without an entry here.
+            Head.SegmentMaxMs.Add(Head.SegmentMaxMs.Count == last && state.Records.Count > 0 ? state.Records.Max(r => r.TimestampMs) : long.MaxValue);
+        }
+
+        _segments[last].ETag = segment.ETag;
+        _segments[last].RecordExists = segment.RecordExists;
+    }
+
+    /// <summary>Reads the chunk rows from the head's floor until <see cref="ProbeMisses"/> in a row are missing.</summary>
+    private async Task LoadChunksAsync()
+    {
+        var number = Head.ChunkFloor;
+        var lastFound = Head.ChunkFloor - 1;
+        var misses = 0;
+        while (misses < ProbeMisses)
+        {
+            var probes = await Task.WhenAll(Enumerable.Range(number, ProbeMisses).Select(ReadChunkAsync));
+            foreach (var probe in probes)
             {
-                // A page written before rollups: sum its sealed segments once; the next write stores the base.
-                var rollup = new UsageRollup();
-                for (var i = 0; i < Head.Segments - 1; i++)
+                if (!probe.RecordExists)
                 {
-                    rollup.AddRange(Records(await ReadSegmentAsync(i)));
+                    misses++;
+                    if (misses == ProbeMisses)
+                    {
+                        break;
+                    }
+
+                    number++;
+                    continue;
                 }
 
-                openState.Base = rollup.ToBuckets();
-            }
+                misses = 0;
+                for (var gap = lastFound + 1; gap < number; gap++)
+                {
+                    // A number whose write never landed: nothing to fold, nothing to delete.
+                    _chunks[gap] = new StoredChunk([], ETag: null);
+                }
 
-            _openBase = UsageRollup.Of(openState.Base);
+                // A record stored twice (a write retried under another number after its answer was lost) counts once.
+                var fresh = (probe.State?.Records ?? []).Where(r => Remember(r.RequestId)).ToList();
+                _chunks[number] = new StoredChunk(fresh, probe.ETag);
+                lastFound = number;
+                number++;
+            }
         }
+
+        _nextChunk = lastFound + 1;
+        StartFoldIfDue();
     }
 
     public Task RecordAsync(UsageRecord record)
     {
         // A record sent again (its first write landed but the answer was lost with a silo, or it was
-        // replayed from a front-end's spool) may sit in a segment sealed before this activation: it
+        // replayed from a front-end's spool) may sit in a segment folded before this activation: it
         // can only be in one whose newest record is no older than it. Read those once, then decide.
         if (!_ids.Contains(record.RequestId) && UnscannedSegmentsThatMayHold(record) is { Count: > 0 } unscanned)
         {
@@ -97,30 +189,24 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
 
         if (!Remember(record.RequestId))
         {
-            // Already recorded, or being recorded: wait for the write that covers it.
-            return _queued is { IsCompleted: false } ? _queued : _writing is { IsCompleted: false } ? _writing : Task.CompletedTask;
-        }
-
-        if (_segments.Count == 0 || Records(_segments[^1]).Count >= SegmentSize)
-        {
-            if (_segments.Count > 0)
+            if (_unstored.TryGetValue(record.RequestId, out var holding))
             {
-                // Seal the open segment: its records join the base of the next one.
-                var sealedRecords = Records(_segments[^1]);
-                _openBase.AddRange(sealedRecords);
-                PadSegmentMaxMs(_segments.Count - 1);
-                Head.SegmentMaxMs.Add(sealedRecords.Count == 0 ? long.MaxValue : sealedRecords.Max(r => r.TimestampMs));
+                // Not stored yet (in flight, or waiting again after a failed write): wait for the write that stores it.
+                holding.HasWaiters = true;
+                StartWrites();
+                return holding.Stored;
             }
 
-            _segments.Add(new GrainState<LedgerSegment>(new LedgerSegment { Base = _openBase.ToBuckets() }));
-            Head.Segments = _segments.Count;
-            _headDirty = true;
+            return Task.CompletedTask;
         }
 
-        Records(_segments[^1]).Add(record);
-        _dirty.Add(_segments.Count - 1);
+        var batch = _pending ??= new ChunkBatch();
+        batch.Records.Add(record);
+        batch.HasWaiters = true;
+        _unstored[record.RequestId] = batch;
         _rollup = null;
-        return CommitAsync();
+        StartWrites();
+        return batch.Stored;
     }
 
     public Task RecordManyAsync(UsageRecord[] records)
@@ -139,10 +225,226 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
         return Task.WhenAll(writes);
     }
 
+    /// <summary>Starts chunk writes for the waiting records while fewer than <see cref="MaxChunkWrites"/> are in flight.</summary>
+    private void StartWrites()
+    {
+        while (_pending is { HasWaiters: true } batch && _writing.Count < MaxChunkWrites)
+        {
+            _pending = null;
+            batch.Number = _freeNumbers.Count > 0 ? _freeNumbers.Min : _nextChunk++;
+            _freeNumbers.Remove(batch.Number);
+            _writing.Add(batch);
+            _ = WriteChunkAsync(batch);
+        }
+    }
+
+    private async Task WriteChunkAsync(ChunkBatch batch)
+    {
+        var name = ChunkName(batch.Number);
+        try
+        {
+            var state = new GrainState<LedgerChunk>(new LedgerChunk { Records = batch.Records });
+            try
+            {
+                await _storage.WriteStateAsync(name, this.GetGrainId(), state);
+            }
+            catch (InconsistentStateException)
+            {
+                // The row exists: this number's earlier write landed although its answer was lost, or
+                // another activation wrote it. Keep what is stored and add ours, on its version.
+                var stored = await ReadChunkAsync(batch.Number);
+                var ours = batch.Records.Select(r => r.RequestId).ToHashSet(StringComparer.Ordinal);
+                var theirs = (stored.State?.Records ?? []).Where(r => !ours.Contains(r.RequestId)).ToList();
+                state = new GrainState<LedgerChunk>(new LedgerChunk { Records = [.. batch.Records, .. theirs] }) { ETag = stored.ETag, RecordExists = true };
+                await _storage.WriteStateAsync(name, this.GetGrainId(), state);
+                AdoptStoredRecords(batch, theirs);
+            }
+
+            _writing.Remove(batch);
+            foreach (var record in batch.Records)
+            {
+                if (_unstored.TryGetValue(record.RequestId, out var holding) && holding == batch)
+                {
+                    _unstored.Remove(record.RequestId);
+                }
+            }
+
+            _chunks[batch.Number] = new StoredChunk(batch.Records, state.ETag);
+            batch.Done.TrySetResult();
+            StartFoldIfDue();
+        }
+        catch (Exception ex)
+        {
+            // Its records wait again, for the next write (the next record or a caller's retry starts
+            // it: a storage outage does not turn into a loop), which reuses this number.
+            _writing.Remove(batch);
+            _freeNumbers.Add(batch.Number);
+            var retry = _pending ??= new ChunkBatch();
+            retry.Records.AddRange(batch.Records);
+            foreach (var record in batch.Records)
+            {
+                _unstored[record.RequestId] = retry;
+            }
+
+            LogWriteFailed(logger, ex, this.GetPrimaryKeyString(), name);
+            batch.Done.TrySetException(new GatewayException(GatewayErrorCode.ClusterUnavailable, "The usage ledger could not be written; the request was not completed.")
+            {
+                RetryAfter = TimeSpan.FromSeconds(2),
+            });
+        }
+
+        // Records that came while this write held its slot go now.
+        StartWrites();
+    }
+
+    /// <summary>Records another activation stored under a chunk number this one used: they are the page's too.</summary>
+    private void AdoptStoredRecords(ChunkBatch batch, List<UsageRecord> stored)
+    {
+        foreach (var record in stored)
+        {
+            if (Remember(record.RequestId))
+            {
+                batch.Records.Add(record);
+                _rollup = null;
+            }
+        }
+    }
+
+    /// <summary>Folds the stored chunks into a segment, in the background, once they hold a segment's worth.</summary>
+    private void StartFoldIfDue()
+    {
+        if (_folding is null && !_deactivating && FoldableRun() is { Count: > 0 } run)
+        {
+            _folding = FoldAsync(run);
+        }
+    }
+
+    /// <summary>The stored chunks from the floor up to the first outstanding number, if they hold a segment's worth.</summary>
+    private List<int> FoldableRun()
+    {
+        var run = new List<int>();
+        var records = 0;
+        var expected = Head.ChunkFloor;
+        foreach (var (number, chunk) in _chunks)
+        {
+            if (number != expected)
+            {
+                break;
+            }
+
+            run.Add(number);
+            records += chunk.Records.Count;
+            expected++;
+        }
+
+        return records >= SegmentSize ? run : [];
+    }
+
+    private async Task FoldAsync(List<int> run)
+    {
+        try
+        {
+            var records = run.SelectMany(n => _chunks[n].Records).ToList();
+            var index = Head.Segments;
+            var segment = new GrainState<LedgerSegment>(new LedgerSegment { Records = records, Base = _segmentsRollup.ToBuckets() });
+            try
+            {
+                await _storage.WriteStateAsync(SegmentName(index), this.GetGrainId(), segment);
+            }
+            catch (InconsistentStateException)
+            {
+                // Left by a fold that crashed before its head was written: the head never counted it.
+                var stale = await ReadSegmentAsync(index);
+                segment.ETag = stale.ETag;
+                segment.RecordExists = true;
+                await _storage.WriteStateAsync(SegmentName(index), this.GetGrainId(), segment);
+            }
+
+            var head = new LedgerHead
+            {
+                Segments = index + 1,
+                SegmentMaxMs = [.. Head.SegmentMaxMs, records.Count == 0 ? long.MaxValue : records.Max(r => r.TimestampMs)],
+                ChunkFloor = run[^1] + 1,
+            };
+            if (!await WriteHeadAsync(head))
+            {
+                return;
+            }
+
+            // Only now do reads start at the new floor: the folded chunks leave memory, and storage.
+            _segments.Add(new GrainState<LedgerSegment>(null!) { ETag = segment.ETag, RecordExists = true });
+            _scanned.Add(index);
+            _segmentsRollup.AddRange(records);
+            var folded = run.Select(n => (Number: n, _chunks[n].ETag)).ToList();
+            foreach (var number in run)
+            {
+                _chunks.Remove(number);
+            }
+
+            await DeleteChunksAsync(folded);
+        }
+        catch (Exception ex)
+        {
+            // Nothing is lost: the chunks stay readable until a later fold succeeds.
+            LogFoldFailed(logger, ex, this.GetPrimaryKeyString());
+        }
+        finally
+        {
+            _folding = null;
+        }
+
+        StartFoldIfDue();
+    }
+
+    /// <summary>Deletes folded chunk rows; one left behind (a failure, a crash) lies below the floor and is never read.</summary>
+    private async Task DeleteChunksAsync(List<(int Number, string? ETag)> folded)
+    {
+        try
+        {
+            foreach (var (number, etag) in folded.Where(c => c.ETag is not null))
+            {
+                await _storage.ClearStateAsync(ChunkName(number), this.GetGrainId(), new GrainState<LedgerChunk>(new LedgerChunk()) { ETag = etag, RecordExists = true });
+            }
+        }
+        catch (Exception ex)
+        {
+            LogDeleteFailed(logger, ex, this.GetPrimaryKeyString());
+        }
+    }
+
+    /// <summary>Writes the head on its version; false (and the activation ends) when another activation moved it.</summary>
+    private async Task<bool> WriteHeadAsync(LedgerHead head)
+    {
+        var state = new GrainState<LedgerHead>(head) { ETag = _head.ETag, RecordExists = _head.RecordExists };
+        try
+        {
+            await _storage.WriteStateAsync(HeadName, this.GetGrainId(), state);
+        }
+        catch (InconsistentStateException)
+        {
+            var stored = new GrainState<LedgerHead>(new LedgerHead());
+            await _storage.ReadStateAsync(HeadName, this.GetGrainId(), stored);
+            if (stored.State is not { } current || current.Segments != head.Segments || current.ChunkFloor != head.ChunkFloor)
+            {
+                // Another activation of this page folded meanwhile: what this one holds is stale. Its
+                // records are stored in chunks; the next activation reads them back.
+                LogHeadMoved(logger, this.GetPrimaryKeyString());
+                DeactivateOnIdle();
+                return false;
+            }
+
+            // Ours landed; its answer was lost.
+            state = stored;
+        }
+
+        _head = state;
+        return true;
+    }
+
     private List<int> UnscannedSegmentsThatMayHold(UsageRecord record)
     {
         var found = new List<int>();
-        for (var i = 0; i < _sealedAtActivation; i++)
+        for (var i = 0; i < _segments.Count; i++)
         {
             var newest = i < Head.SegmentMaxMs.Count ? Head.SegmentMaxMs[i] : long.MaxValue;
             if (newest >= record.TimestampMs && !_scanned.Contains(i))
@@ -160,8 +462,7 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
         {
             if (_scanned.Add(index))
             {
-                var segment = _segments[index].State is null ? await ReadSegmentAsync(index) : _segments[index];
-                foreach (var stored in Records(segment))
+                foreach (var stored in Records(await ReadSegmentAsync(index)))
                 {
                     Remember(stored.RequestId);
                 }
@@ -173,22 +474,16 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
 
     public async Task<UsageRecord[]> GetRecordsAsync()
     {
-        var segments = await Task.WhenAll(_segments.Select((segment, index) =>
-            segment.State is null ? ReadSegmentAsync(index) : Task.FromResult(segment)));
-        return segments.SelectMany(Records).ToArray();
+        var segments = await Task.WhenAll(Enumerable.Range(0, _segments.Count).Select(ReadSegmentAsync));
+        return [.. segments.SelectMany(Records), .. Unfolded()];
     }
 
     public Task<UsageBucket[]> GetRollupAsync()
     {
-        if (_segments.Count == 0)
-        {
-            return Task.FromResult(Array.Empty<UsageBucket>());
-        }
-
         if (_rollup is null)
         {
-            var rollup = _openBase.Copy();
-            rollup.AddRange(Records(_segments[^1]));
+            var rollup = _segmentsRollup.Copy();
+            rollup.AddRange(Unfolded());
             _rollup = [.. rollup.ToBuckets()];
         }
 
@@ -199,210 +494,62 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
     {
         var limit = Math.Clamp(filter.Limit, 1, UsageLedgerLimits.MaxListing);
 
-        // The newest timestamp in segments 0..i, for each sealed segment i (unknown: could be anything).
-        var newestUpTo = new long[Math.Max(0, _segments.Count - 1)];
+        // The newest timestamp in segments 0..i, for each segment i (unknown: could be anything).
+        var newestUpTo = new long[_segments.Count];
         for (var i = 0; i < newestUpTo.Length; i++)
         {
             var newest = i < Head.SegmentMaxMs.Count ? Head.SegmentMaxMs[i] : long.MaxValue;
             newestUpTo[i] = i == 0 ? newest : Math.Max(newestUpTo[i - 1], newest);
         }
 
-        var found = new List<UsageRecord>();
+        var found = Unfolded().Where(filter.Matches).ToList();
+        Keep(found, limit);
         for (var i = _segments.Count - 1; i >= 0; i--)
         {
             // Stop once no older segment can hold a record newer than the last one kept.
-            if (found.Count >= limit && i < newestUpTo.Length && newestUpTo[i] < found[limit - 1].TimestampMs)
+            if (found.Count >= limit && newestUpTo[i] < found[limit - 1].TimestampMs)
             {
                 break;
             }
 
-            var segment = _segments[i].State is null ? await ReadSegmentAsync(i) : _segments[i];
-            found.AddRange(Records(segment).Where(filter.Matches));
-            found.Sort(UsageRecordFilter.CompareNewestFirst);
-            if (found.Count > limit)
-            {
-                found.RemoveRange(limit, found.Count - limit);
-            }
+            found.AddRange(Records(await ReadSegmentAsync(i)).Where(filter.Matches));
+            Keep(found, limit);
         }
 
         return [.. found];
     }
 
-    private Task CommitAsync()
+    private static void Keep(List<UsageRecord> found, int limit)
     {
-        // A queued write has not taken its copy yet: it will include this record. (Checked first:
-        // between the in-flight write finishing and the queued one starting, other turns run.)
-        if (_queued is { IsCompleted: false })
+        found.Sort(UsageRecordFilter.CompareNewestFirst);
+        if (found.Count > limit)
         {
-            return _queued;
-        }
-
-        if (_writing is null or { IsCompleted: true })
-        {
-            _writing = WriteAsync();
-            return _writing;
-        }
-
-        // A write is in flight and took its copy before this record: queue the next one.
-        _queued = WriteAfterAsync(_writing);
-        return _queued;
-    }
-
-    private async Task WriteAfterAsync(Task previous)
-    {
-        try
-        {
-            await previous;
-        }
-        catch (Exception)
-        {
-            // Its callers saw the failure; this write retries everything still dirty.
-        }
-
-        _queued = null;
-        _writing = WriteAsync();
-        await _writing;
-    }
-
-    private async Task WriteAsync()
-    {
-        // Take the copies now, before the first await: records arriving later wait for the next write.
-        var headDirty = _headDirty;
-        var head = new LedgerHead { Segments = Head.Segments, SegmentMaxMs = [.. Head.SegmentMaxMs] };
-        var dirty = _dirty.Order().Select(i => (Index: i, Records: new List<UsageRecord>(Records(_segments[i])))).ToArray();
-        _headDirty = false;
-        _dirty.Clear();
-        try
-        {
-            // The head first: a segment the head does not count would not be read back.
-            if (headDirty)
-            {
-                var state = new GrainState<LedgerHead>(head) { ETag = _head.ETag, RecordExists = _head.RecordExists };
-                try
-                {
-                    await _storage.WriteStateAsync(HeadName, this.GetGrainId(), state);
-                }
-                catch (InconsistentStateException)
-                {
-                    // Our write landed but its answer was lost, or another activation wrote: take
-                    // the stored version, keep the larger segment count, and write again.
-                    var stored = new GrainState<LedgerHead>(new LedgerHead());
-                    await _storage.ReadStateAsync(HeadName, this.GetGrainId(), stored);
-                    var storedMaxMs = stored.State?.SegmentMaxMs ?? [];
-                    state = new GrainState<LedgerHead>(new LedgerHead
-                    {
-                        Segments = Math.Max(head.Segments, stored.State?.Segments ?? 0),
-                        SegmentMaxMs = head.SegmentMaxMs.Count >= storedMaxMs.Count ? head.SegmentMaxMs : storedMaxMs,
-                    })
-                    {
-                        ETag = stored.ETag,
-                        RecordExists = stored.RecordExists,
-                    };
-                    await _storage.WriteStateAsync(HeadName, this.GetGrainId(), state);
-                }
-
-                (_head.ETag, _head.RecordExists) = (state.ETag, state.RecordExists);
-            }
-
-            // In order, one after another: a segment's base counts the segments before it, so those
-            // are stored first. (Two segments are dirty only when one was just sealed: 1 write in 64.)
-            foreach (var (index, records) in dirty)
-            {
-                await WriteSegmentAsync(index, records);
-            }
-        }
-        catch (Exception ex)
-        {
-            _headDirty |= headDirty;
-            foreach (var (index, _) in dirty)
-            {
-                _dirty.Add(index);
-            }
-
-            LogWriteFailed(logger, ex, this.GetPrimaryKeyString());
-            throw new GatewayException(GatewayErrorCode.ClusterUnavailable, "The usage ledger could not be written; the request was not completed.")
-            {
-                RetryAfter = TimeSpan.FromSeconds(2),
-            };
+            found.RemoveRange(limit, found.Count - limit);
         }
     }
 
-    private async Task WriteSegmentAsync(int index, List<UsageRecord> records)
+    /// <summary>Every record not in a segment: stored chunks, chunk writes in flight, and those waiting for one.</summary>
+    private IEnumerable<UsageRecord> Unfolded()
     {
-        var stored = _segments[index];
-        var segmentBase = stored.State?.Base;
-        var state = new GrainState<LedgerSegment>(new LedgerSegment { Records = records, Base = segmentBase }) { ETag = stored.ETag, RecordExists = stored.RecordExists };
-        try
+        foreach (var chunk in _chunks.Values)
         {
-            await _storage.WriteStateAsync(SegmentName(index), this.GetGrainId(), state);
-        }
-        catch (InconsistentStateException)
-        {
-            // Our write landed but its answer was lost, or another activation wrote this segment:
-            // merge what is stored (by request id) with what we hold, and write on its version.
-            var current = await ReadSegmentAsync(index);
-            var merged = new List<UsageRecord>(records);
-            var ids = records.Select(r => r.RequestId).ToHashSet(StringComparer.Ordinal);
-            var extras = Records(current).Where(r => ids.Add(r.RequestId)).ToList();
-            merged.AddRange(extras);
-            state = new GrainState<LedgerSegment>(new LedgerSegment { Records = merged, Base = segmentBase }) { ETag = current.ETag, RecordExists = current.RecordExists };
-            await _storage.WriteStateAsync(SegmentName(index), this.GetGrainId(), state);
-            AdoptStoredRecords(index, extras);
-        }
-
-        (stored.ETag, stored.RecordExists) = (state.ETag, state.RecordExists);
-        if (index < _segments.Count - 1 && records.Count >= SegmentSize && !_dirty.Contains(index))
-        {
-            // Full and stored: let it go from memory; a usage query reads it back.
-            stored.State = null!;
-        }
-    }
-
-    /// <summary>
-    /// Records another activation stored in segment <paramref name="index"/>: they are the page's
-    /// too, so they join its records in memory, and the bases and newest timestamps after it.
-    /// </summary>
-    private void AdoptStoredRecords(int index, List<UsageRecord> extras)
-    {
-        var fresh = extras.Where(r => Remember(r.RequestId)).ToList();
-        if (fresh.Count == 0)
-        {
-            return;
-        }
-
-        _rollup = null;
-        if (_segments[index].State is { } held)
-        {
-            held.Records.AddRange(fresh);
-        }
-
-        if (index < _segments.Count - 1)
-        {
-            _openBase.AddRange(fresh);
-            if (index < Head.SegmentMaxMs.Count)
+            foreach (var record in chunk.Records)
             {
-                Head.SegmentMaxMs[index] = Math.Max(Head.SegmentMaxMs[index], fresh.Max(r => r.TimestampMs));
-                _headDirty = true;
-            }
-
-            for (var later = index + 1; later < _segments.Count; later++)
-            {
-                if (_segments[later].State is { } segment)
-                {
-                    var rollup = UsageRollup.Of(segment.Base);
-                    rollup.AddRange(fresh);
-                    segment.Base = rollup.ToBuckets();
-                    _dirty.Add(later);
-                }
+                yield return record;
             }
         }
-    }
 
-    private void PadSegmentMaxMs(int sealedSegments)
-    {
-        while (Head.SegmentMaxMs.Count < sealedSegments)
+        foreach (var batch in _writing)
         {
-            Head.SegmentMaxMs.Add(long.MaxValue);
+            foreach (var record in batch.Records)
+            {
+                yield return record;
+            }
+        }
+
+        foreach (var record in _pending?.Records ?? [])
+        {
+            yield return record;
         }
     }
 
@@ -430,13 +577,47 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
         return segment;
     }
 
+    private async Task<GrainState<LedgerChunk>> ReadChunkAsync(int number)
+    {
+        var chunk = new GrainState<LedgerChunk>(new LedgerChunk());
+        await _storage.ReadStateAsync(ChunkName(number), this.GetGrainId(), chunk);
+        return chunk;
+    }
+
     private LedgerHead Head => _head.State ??= new LedgerHead();
 
     private static List<UsageRecord> Records(GrainState<LedgerSegment> segment) => (segment.State ??= new LedgerSegment()).Records;
 
+    private static string SegmentName(int index) => "ledger-" + index.ToString(CultureInfo.InvariantCulture);
 
-    private static string SegmentName(int index) => "ledger-" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private static string ChunkName(int number) => "ledger-chunk-" + number.ToString(CultureInfo.InvariantCulture);
 
-    [LoggerMessage(31, LogLevel.Error, "Ledger page {Page} could not be written")]
-    private static partial void LogWriteFailed(ILogger logger, Exception exception, string page);
+    /// <summary>Records on their way into one chunk row: waiting for a write slot, or being written.</summary>
+    private sealed class ChunkBatch
+    {
+        public List<UsageRecord> Records { get; } = [];
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Stored => Done.Task;
+
+        public int Number { get; set; } = -1;
+
+        /// <summary>A caller waits for these records (false for records only put back after a failed write).</summary>
+        public bool HasWaiters { get; set; }
+    }
+
+    private sealed record StoredChunk(List<UsageRecord> Records, string? ETag);
+
+    [LoggerMessage(31, LogLevel.Error, "Ledger page {Page} could not write {Row}")]
+    private static partial void LogWriteFailed(ILogger logger, Exception exception, string page, string row);
+
+    [LoggerMessage(36, LogLevel.Warning, "Ledger page {Page} could not fold its chunks into a segment; they stay readable and are folded later")]
+    private static partial void LogFoldFailed(ILogger logger, Exception exception, string page);
+
+    [LoggerMessage(37, LogLevel.Information, "Ledger page {Page} left folded chunk rows behind; they lie below its floor and are never read")]
+    private static partial void LogDeleteFailed(ILogger logger, Exception exception, string page);
+
+    [LoggerMessage(38, LogLevel.Warning, "Ledger page {Page} found its head moved by another activation; this one ends")]
+    private static partial void LogHeadMoved(ILogger logger, string page);
 }

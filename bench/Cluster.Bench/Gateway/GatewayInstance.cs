@@ -15,6 +15,9 @@ internal sealed record GatewayInstance(
 
     public Uri MetricsUri => new(Root, "metrics");
 
+    /// <summary>The co-hosted silo's port, for a gateway started with one (<see cref="GatewayLauncher.StartSingleAsync"/>).</summary>
+    public int? SiloPort { get; init; }
+
     public Uri ReadyUri => new(Root, "health/ready");
 
     public IEnumerable<ChildProcess> Processes => Silos.Prepend(Api);

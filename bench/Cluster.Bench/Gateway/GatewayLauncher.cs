@@ -58,7 +58,8 @@ internal sealed class GatewayLauncher(
         return null;
     }
 
-    public async Task<GatewayInstance> StartSingleAsync(string name, GatewayVariant variant, string configPath, CancellationToken cancellationToken)
+    /// <summary>One process: the API with a co-hosted silo on localhost clustering; with <paramref name="join"/>, its silo joins that gateway's cluster.</summary>
+    public async Task<GatewayInstance> StartSingleAsync(string name, GatewayVariant variant, string configPath, CancellationToken cancellationToken, GatewayInstance? join = null)
     {
         RequireBuilt(layout.ApiDll);
         var port = FreePort.Next();
@@ -74,10 +75,10 @@ internal sealed class GatewayLauncher(
                 "--config", configPath,
                 "--urls", Url(port),
                 Invariant($"--Cluster:SiloPort={siloPort}"),
-                Invariant($"--Cluster:PrimarySiloPort={siloPort}"),
+                Invariant($"--Cluster:PrimarySiloPort={join?.SiloPort ?? siloPort}"),
                 Invariant($"--Cluster:GatewayPort={gatewayPort}"),
             ]);
-        var instance = new GatewayInstance(name, variant, new Uri(Url(port) + "/"), api, []);
+        var instance = new GatewayInstance(name, variant, new Uri(Url(port) + "/"), api, []) { SiloPort = siloPort };
         await WaitReadyAsync(instance, SingleReadyTimeout, cancellationToken);
         return instance;
     }

@@ -62,6 +62,15 @@ internal sealed class PrefixCacheBackends : IAsyncDisposable
         }
     }
 
+    /// <summary>Requests admitted by all backends since the last <see cref="Clear"/>.</summary>
+    public long Requests => _caches.Sum(c => c.Requests);
+
+    /// <summary>Prefills that missed a shared prefix, all backends (warm-up included).</summary>
+    public long ColdPrefills => _caches.Sum(c => c.ColdPrefills);
+
+    /// <summary>Mean wait for a backend's prefill engine per request, in milliseconds (warm-up included).</summary>
+    public double MeanPrefillWaitMs => Requests == 0 ? 0 : _caches.Sum(c => c.PrefillWait.TotalMilliseconds) / Requests;
+
     /// <summary>Empties every cache: each placement starts cold.</summary>
     public void Clear()
     {

@@ -18,7 +18,7 @@ namespace Cluster.Bench.PrefixCache;
 /// prefix-aware with sessions, prefix-aware through two front-ends taking turns, and the ideal
 /// tenant-affinity placement (tenant t always on backend t mod N: through one and two front-ends,
 /// and straight to the backends). Ratios are to the ideal through one front-end. Each placement
-/// starts on empty caches and is measured after its warm-up. Prints a table; asserts nothing.
+/// starts on empty caches and is measured after its warm-up. The two front-ends are one cluster: the second's co-hosted silo joins the first's. Prints a table; asserts nothing.
 /// </summary>
 internal static class PrefixCacheBench
 {
@@ -68,16 +68,33 @@ internal static class PrefixCacheBench
         config["Routing"] = new JsonObject { ["PrefixSpillPercent"] = args.Int("spill-percent", 200) };
         var configPath = GatewayConfigFile.Write(runDirectory, "prefix", config);
         var first = await launcher.StartSingleAsync("prefix-fe1", GatewayVariant.Off, configPath, registry.Shutdown);
-        var second = await launcher.StartSingleAsync("prefix-fe2", GatewayVariant.Off, configPath, registry.Shutdown);
+
+        // The second front-end's co-hosted silo joins the first's: one cluster of two silos, as two
+        // front-ends of one deployment run (they share the status and prefix-homes grains).
+        var second = await launcher.StartSingleAsync("prefix-fe2", GatewayVariant.Off, configPath, registry.Shutdown, join: first);
         Uri[] frontEnds = [first.BaseUri, second.BaseUri];
 
+        // --only a,b: the placements whose name contains any of the words (the ideal always runs: the ratios need it).
+        var only = args.String("only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        // The gateway's JIT and connections warm up on an unmeasured round of the ideal placement, so the first row measured is not the one that pays for it.
+        await new PrefixPhase(client, workload, backends, frontEnds).RunAsync(placements.First(p => p.Ideal), workers, warmup, warmup);
         var results = new List<PrefixPhaseResult>();
-        foreach (var placement in placements)
+        foreach (var placement in placements.Where(p => only is null || p == placements.First(q => q.Ideal) || only.Any(o => p.Name.Contains(o, StringComparison.OrdinalIgnoreCase))))
         {
             backends.Clear();
-            var result = await new PrefixPhase(client, workload, backends, frontEnds).RunAsync(placement, workers, duration, warmup) with { Imbalance = backends.Imbalance };
+            var result = await new PrefixPhase(client, workload, backends, frontEnds).RunAsync(placement, workers, duration, warmup) with
+            {
+                Imbalance = backends.Imbalance,
+                ColdPer100 = backends.Requests == 0 ? 0 : backends.ColdPrefills * 100.0 / backends.Requests,
+                PrefillWaitMs = backends.MeanPrefillWaitMs,
+            };
+            if (placement.Model?.StartsWith("pa-prefix", StringComparison.Ordinal) == true)
+            {
+                result = result with { Decisions = await PlacementDecisions.ReadAsync(client, [first.MetricsUri, second.MetricsUri], placement.Model) };
+            }
+
             results.Add(result);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{placement.Name}: {result.Requests} requests, {result.Errors} errors, hit rate {result.HitRate:0.00}, TTFT p50 {result.TtftP50Ms:0.0} ms, p90 {result.TtftP90Ms:0.0} ms{(result.FirstError is null ? "" : ", first error: " + result.FirstError)}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{placement.Name}: {result.Requests} requests, {result.Errors} errors, hit rate {result.HitRate:0.00}, TTFT p50 {result.TtftP50Ms:0.0} ms, p90 {result.TtftP90Ms:0.0} ms, cold prefills {result.ColdPer100:0.0}/100, prefill wait {result.PrefillWaitMs:0.00} ms, busiest {result.Imbalance:0.00}{(result.Decisions is null ? "" : "; placed: " + result.Decisions)}{(result.FirstError is null ? "" : ", first error: " + result.FirstError)}"));
         }
 
         await launcher.StopAsync(first);
@@ -148,12 +165,18 @@ internal static class PrefixCacheBench
             + $"{workload.Tenants} tenants × {workload.SystemTokens:N0}-token system prompt ({workload.Tenants * workload.SystemTokens:N0} tokens of shared prefixes: more than one cache holds, less than all do), "
             + $"conversations of {workload.Turns} turns, {workers} clients in a closed loop, `Routing:PrefixSpillPercent` {spillPercent}, {duration.TotalSeconds:0} s per placement of which the first {warmup.TotalSeconds:0} s not counted, caches emptied between placements."));
         text.AppendLine();
-        text.AppendLine("| placement | requests | errors | prefix-cache hit rate | TTFT p50 | TTFT p90 | hit rate / ideal | TTFT p90 / ideal | busiest backend / fair share |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| placement | requests | errors | prefix-cache hit rate | TTFT p50 | TTFT p90 | hit rate / ideal | TTFT p90 / ideal | busiest backend / fair share | prefix misses per 100 requests | mean prefill queue wait |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
             text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Placement.Name} | {r.Requests} | {r.Errors} | {r.HitRate:0.00} | {r.TtftP50Ms:0.0} ms | {r.TtftP90Ms:0.0} ms | {r.HitRate / ideal.HitRate:0.00} | {r.TtftP90Ms / ideal.TtftP90Ms:0.00} | {r.Imbalance:0.00} |"));
+                $"| {r.Placement.Name} | {r.Requests} | {r.Errors} | {r.HitRate:0.00} | {r.TtftP50Ms:0.0} ms | {r.TtftP90Ms:0.0} ms | {r.HitRate / ideal.HitRate:0.00} | {r.TtftP90Ms / ideal.TtftP90Ms:0.00} | {r.Imbalance:0.00} | {r.ColdPer100:0.0} | {r.PrefillWaitMs:0.00} ms |"));
+        }
+
+        text.AppendLine();
+        foreach (var r in results.Where(r => r.Decisions is not null))
+        {
+            text.AppendLine($"- {r.Placement.Name}: placed {r.Decisions} (warm-up included).");
         }
 
         text.AppendLine();

@@ -21,9 +21,20 @@ internal sealed class SimulatedPrefixCache(int capacityTokens, double prefillMsP
     private readonly SemaphoreSlim _prefill = new(1, 1);
     private readonly int _capacityBlocks = Math.Max(1, capacityTokens / BlockTokens);
     private long _requests;
+    private long _coldPrefills;
+    private long _waitTicks;
 
     /// <summary>Requests admitted since the last <see cref="Clear"/>.</summary>
     public long Requests => Interlocked.Read(ref _requests);
+
+    /// <summary>Prefills of at least <see cref="ColdTokens"/> uncached tokens since the last <see cref="Clear"/>: a shared prefix missed.</summary>
+    public long ColdPrefills => Interlocked.Read(ref _coldPrefills);
+
+    /// <summary>Total time prompts waited for the prefill engine since the last <see cref="Clear"/>.</summary>
+    public TimeSpan PrefillWait => System.Diagnostics.Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _waitTicks));
+
+    /// <summary>An uncached part this long means a shared prefix was missed (the workload's user turns are far shorter).</summary>
+    public const int ColdTokens = 512;
 
     /// <summary>Looks the prompt up (its cached leading blocks) and caches all its full blocks.</summary>
     public (int PromptTokens, int CachedTokens) Admit(ReadOnlySpan<byte> rendered)
@@ -74,7 +85,14 @@ internal sealed class SimulatedPrefixCache(int capacityTokens, double prefillMsP
     /// <summary>Waits for the prefill engine, then for the prefill of the uncached tokens.</summary>
     public async Task PrefillAsync(int uncachedTokens, CancellationToken cancellationToken)
     {
+        if (uncachedTokens >= ColdTokens)
+        {
+            Interlocked.Increment(ref _coldPrefills);
+        }
+
+        var queued = System.Diagnostics.Stopwatch.GetTimestamp();
         await _prefill.WaitAsync(cancellationToken);
+        Interlocked.Add(ref _waitTicks, System.Diagnostics.Stopwatch.GetTimestamp() - queued);
         try
         {
             await Task.Delay(TimeSpan.FromMilliseconds(prefillBaseMs + (uncachedTokens * prefillMsPerToken)), cancellationToken);
@@ -92,6 +110,8 @@ internal sealed class SimulatedPrefixCache(int capacityTokens, double prefillMsP
             _blocks.Clear();
             _recency.Clear();
             Interlocked.Exchange(ref _requests, 0);
+            Interlocked.Exchange(ref _coldPrefills, 0);
+            Interlocked.Exchange(ref _waitTicks, 0);
         }
     }
 }

@@ -8,4 +8,9 @@ public sealed record DeploymentReport(
     [property: Id(2)] int Successes,
     [property: Id(3)] int Failures,
     [property: Id(4)] string? LastFailure,
-    [property: Id(5)] TimeSpan? ThrottledFor);
+    [property: Id(5)] TimeSpan? ThrottledFor)
+{
+    /// <summary>Of <see cref="InFlight"/>, the requests still waiting for their first token: the deployment's queue and prefill.</summary>
+    [Id(6)]
+    public int Waiting { get; init; }
+}

@@ -9,4 +9,8 @@ public sealed record DeploymentStatus(
     [property: Id(3)] string? LastFailure)
 {
     public static readonly DeploymentStatus Healthy = new(CircuitState.Closed, null, 0, null);
+
+    /// <summary>Of <see cref="ClusterInFlight"/>, the requests still waiting for their first token, across all silos.</summary>
+    [Id(4)]
+    public int ClusterWaiting { get; init; }
 }

@@ -15,7 +15,7 @@ internal sealed partial class DeploymentStatusGrain(TimeProvider time, ILogger<D
 
     private static readonly TimeSpan ReporterSilence = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(30);
-    private readonly Dictionary<string, (int InFlight, DateTimeOffset At)> _reporters = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int InFlight, int Waiting, DateTimeOffset At)> _reporters = new(StringComparer.Ordinal);
     private readonly Queue<DateTimeOffset> _failures = new();
     private CircuitState _state;
     private DateTimeOffset? _cooldownUntil;
@@ -29,7 +29,7 @@ internal sealed partial class DeploymentStatusGrain(TimeProvider time, ILogger<D
         var now = time.GetUtcNow();
         _policy = policy;
         EnsureHealthCheck(policy);
-        _reporters[report.Reporter] = (report.InFlight, now);
+        _reporters[report.Reporter] = (report.InFlight, report.Waiting, now);
         if (report.LastFailure is not null)
         {
             _lastFailure = report.LastFailure;
@@ -123,8 +123,8 @@ internal sealed partial class DeploymentStatusGrain(TimeProvider time, ILogger<D
 
     private DeploymentStatus Status(DateTimeOffset now)
     {
-        var inFlight = 0;
-        foreach (var (reporter, (count, at)) in _reporters.ToArray())
+        int inFlight = 0, waiting = 0;
+        foreach (var (reporter, (count, queued, at)) in _reporters.ToArray())
         {
             if (now - at > ReporterSilence)
             {
@@ -133,10 +133,11 @@ internal sealed partial class DeploymentStatusGrain(TimeProvider time, ILogger<D
             else
             {
                 inFlight += count;
+                waiting += queued;
             }
         }
 
-        return new DeploymentStatus(_state, _cooldownUntil, inFlight, _lastFailure);
+        return new DeploymentStatus(_state, _cooldownUntil, inFlight, _lastFailure) { ClusterWaiting = waiting };
     }
 
     private void EnsureHealthCheck(CircuitPolicy policy)

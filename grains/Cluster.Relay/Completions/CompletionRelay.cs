@@ -225,6 +225,7 @@ internal sealed partial class CompletionRelay(
         string? pinned = null;
         for (var m = 0; m < models.Count; m++)
         {
+            await balancer.PrepareAsync(models[m], request.Prompt, cancellationToken).ConfigureAwait(false);
             var order = balancer.Order(models[m], request.Prompt);
             if (m == 0 && request.SessionId is { } sessionId && order.Count > 1)
             {

@@ -23,6 +23,7 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<DeploymentBalancer> _logger;
     private readonly string _reporter = Guid.NewGuid().ToString("N");
+    private readonly PrefixHomes _homes;
     private readonly ITimer _sync;
     private int _syncing;
 
@@ -33,6 +34,7 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
         _strategies = new RoutingStrategies(_options);
         _time = time;
         _logger = logger;
+        _homes = new PrefixHomes(grains, _options, time, logger);
         var period = _options.StatusSync;
         _sync = time.CreateTimer(_ => _ = SyncAsync(), null, period, period);
     }
@@ -72,6 +74,16 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
         return probe is null ? ranked : [probe, .. ranked];
     }
 
+    /// <summary>
+    /// Before <see cref="Order"/>, for a prefix-aware model with several deployments: makes sure the
+    /// prompt's prefix has a home in this front-end's view, asking the model's prefix-homes grain the
+    /// first time (<see cref="PrefixHomes.EnsureAsync"/>). Completes at once otherwise.
+    /// </summary>
+    public ValueTask PrepareAsync(ModelDefinition model, PromptBlocks? prompt, CancellationToken cancellationToken) =>
+        prompt is { Count: > 0 } && model.Deployments.Length > 1 && _strategies.For(model) is PrefixAwareStrategy
+            ? _homes.EnsureAsync(model, prompt.Anchor, cancellationToken)
+            : ValueTask.CompletedTask;
+
     /// <summary>When the first open circuit of <paramref name="model"/> lets requests through again.</summary>
     public TimeSpan? CooldownRemaining(ModelDefinition model)
     {
@@ -85,6 +97,7 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
     {
         var load = LoadOf(deployment);
         Interlocked.Increment(ref load.InFlight);
+        Interlocked.Increment(ref load.Waiting);
         load.LastActive = _time.GetTimestamp();
         return new DeploymentAttempt(this, load, deployment.Id);
     }
@@ -102,6 +115,7 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
         {
             attempt.Prompt = prompt;
             attempt.Predicted = CacheOf(deployment).Record(prompt);
+            _homes.Count(model.Name, prompt.Anchor);
         }
 
         attempt.Model = model.Name;
@@ -142,7 +156,11 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
 
     int IDeploymentLoads.ClusterInFlight(DeploymentDefinition deployment) => LoadOf(deployment).ClusterInFlight;
 
+    int IDeploymentLoads.ClusterWaiting(DeploymentDefinition deployment) => LoadOf(deployment).ClusterWaiting;
+
     double IDeploymentLoads.FirstTokenMs(DeploymentDefinition deployment) => LoadOf(deployment).FirstTokenMs;
+
+    string? IDeploymentLoads.PrefixHome(ModelDefinition model, ulong anchor) => _homes.HomeOf(model.Name, anchor);
 
     PrefixCacheEstimate IDeploymentLoads.CacheOf(DeploymentDefinition deployment) => CacheOf(deployment);
 
@@ -165,6 +183,8 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
                     await ReportAsync(id, load);
                 }
             }
+
+            await _homes.ReportAsync();
         }
         finally
         {
@@ -180,7 +200,7 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
         {
             var grain = _grains.GetGrain<IDeploymentStatusGrain>(id);
             var status = await grain.ReportAsync(report, _options.Policy(load.BaseUrl));
-            load.Update(status, report.InFlight, recoveries);
+            load.Update(status, report.InFlight, report.Waiting, recoveries);
             if (status.State == CircuitState.HalfOpen && await grain.TryProbeAsync())
             {
                 Volatile.Write(ref load.ProbeAllowed, 1);
@@ -201,6 +221,9 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
     internal sealed class DeploymentLoad(string? baseUrl)
     {
         public int InFlight;
+
+        /// <summary>Of <see cref="InFlight"/>, the attempts still waiting for their first token.</summary>
+        public int Waiting;
         public int ProbeAllowed;
 
         /// <summary>Created on the first prefix-aware request to the deployment.</summary>
@@ -214,6 +237,7 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
         private string? _lastFailure;
         private TimeSpan? _throttledFor;
         private int _reportedInFlight;
+        private int _reportedWaiting;
 
         public string? BaseUrl { get; } = baseUrl;
 
@@ -223,6 +247,9 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
 
         /// <summary>In flight across the cluster: others' count at the last sync plus ours now.</summary>
         public int ClusterInFlight => Math.Max(0, Status.ClusterInFlight - _reportedInFlight) + Volatile.Read(ref InFlight);
+
+        /// <summary>Waiting for their first token across the cluster: others' count at the last sync plus ours now.</summary>
+        public int ClusterWaiting => Math.Max(0, Status.ClusterWaiting - _reportedWaiting) + Math.Max(0, Volatile.Read(ref Waiting));
 
         public void RecordFirstToken(TimeSpan elapsed)
         {
@@ -249,7 +276,10 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
             Interlocked.Exchange(ref _successes, 0),
             Interlocked.Exchange(ref _failures, 0),
             Interlocked.Exchange(ref _lastFailure, null),
-            TakeThrottle());
+            TakeThrottle())
+        {
+            Waiting = Math.Max(0, Volatile.Read(ref Waiting)),
+        };
 
         public void Restore(DeploymentReport report)
         {
@@ -257,7 +287,7 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
             Interlocked.Add(ref _failures, report.Failures);
         }
 
-        public void Update(DeploymentStatus status, int reportedInFlight, int recoveriesBefore)
+        public void Update(DeploymentStatus status, int reportedInFlight, int reportedWaiting, int recoveriesBefore)
         {
             // A not-closed answer to a report sent before a probe succeeded here is out of date.
             if (status.State == CircuitState.Closed || Volatile.Read(ref Recoveries) == recoveriesBefore)
@@ -266,6 +296,7 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
             }
 
             _reportedInFlight = reportedInFlight;
+            _reportedWaiting = reportedWaiting;
         }
 
         /// <summary>The probe succeeded: route to the deployment at once, before the status grain has heard.</summary>
@@ -294,6 +325,7 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
     internal sealed class DeploymentAttempt(DeploymentBalancer balancer, DeploymentLoad load, string id) : IDisposable
     {
         private int _disposed;
+        private int _started;
 
         /// <summary>The model the attempt serves, when known: names the prefix-cache metrics.</summary>
         public string? Model { get; set; }
@@ -303,7 +335,11 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
 
         public int Predicted { get; set; }
 
-        public void RecordFirstToken(TimeSpan elapsed) => load.RecordFirstToken(elapsed);
+        public void RecordFirstToken(TimeSpan elapsed)
+        {
+            load.RecordFirstToken(elapsed);
+            Started();
+        }
 
         /// <summary>
         /// The usage the backend reported: its cached tokens count toward the hit-rate metrics and
@@ -345,7 +381,17 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
+                Started();
                 Interlocked.Decrement(ref load.InFlight);
+            }
+        }
+
+        /// <summary>No longer waiting for the first token (it came, or the attempt ended): counted once.</summary>
+        private void Started()
+        {
+            if (Interlocked.Exchange(ref _started, 1) == 0)
+            {
+                Interlocked.Decrement(ref load.Waiting);
             }
         }
     }

@@ -68,6 +68,14 @@ public sealed class RoutingOptions
     /// <summary><c>prefix-aware</c> routing: below this many requests in flight a deployment never counts as over its share.</summary>
     public int PrefixMinInFlight { get; set; } = 4;
 
+    /// <summary>
+    /// <c>prefix-aware</c> routing: how far over its weighted share of the model's prefix homes (each
+    /// weighed by its recent requests), in percent, a deployment may go and still become the home of a
+    /// new prefix; past it, the prefix goes to its next rendezvous candidate (bounded-load consistent
+    /// hashing). Lower balances the homes more evenly, higher keeps more prefixes on their first choice.
+    /// </summary>
+    public int PrefixHomeSlackPercent { get; set; } = 10;
+
     /// <summary><see cref="StatusSyncMilliseconds"/> as a duration.</summary>
     public TimeSpan StatusSync => TimeSpan.FromMilliseconds(StatusSyncMilliseconds);
 

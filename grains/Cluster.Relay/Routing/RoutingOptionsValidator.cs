@@ -20,6 +20,7 @@ public sealed class RoutingOptionsValidator : IValidateOptions<RoutingOptions>
         SettingRules.InRange(errors, "Routing:StatusSyncMilliseconds", options.StatusSyncMilliseconds, 50, 60_000);
         SettingRules.InRange(errors, "Routing:PrefixSpillPercent", options.PrefixSpillPercent, 100, 100_000);
         SettingRules.InRange(errors, "Routing:PrefixMinInFlight", options.PrefixMinInFlight, 1, 1_000_000);
+        SettingRules.InRange(errors, "Routing:PrefixHomeSlackPercent", options.PrefixHomeSlackPercent, 0, 10_000);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

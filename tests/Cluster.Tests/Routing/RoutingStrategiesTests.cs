@@ -86,7 +86,14 @@ public sealed class RoutingStrategiesTests
 
         public int ClusterInFlight(DeploymentDefinition deployment) => InFlight.GetValueOrDefault(deployment.Id);
 
+        /// <summary>Waiting for their first token; unset, all in flight are.</summary>
+        public Dictionary<string, int> Waiting { get; } = [];
+
+        public int ClusterWaiting(DeploymentDefinition deployment) => Waiting.TryGetValue(deployment.Id, out var waiting) ? waiting : ClusterInFlight(deployment);
+
         public double FirstTokenMs(DeploymentDefinition deployment) => FirstToken.GetValueOrDefault(deployment.Id);
+
+        public string? PrefixHome(ModelDefinition model, ulong anchor) => null;
 
         public PrefixCacheEstimate CacheOf(DeploymentDefinition deployment) => new(null);
     }

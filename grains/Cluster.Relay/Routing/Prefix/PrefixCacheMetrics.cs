@@ -8,8 +8,9 @@ namespace Cluster.Relay.Routing.Prefix;
 /// per model and deployment: hit rate = <c>cluster_prefix_cache_cached_tokens_total</c> /
 /// <c>cluster_prefix_cache_prompt_tokens_total</c>. Only responses whose usage says how much was
 /// cached are counted, so a backend that never reports adds nothing rather than zeros. Also how
-/// the prefix-aware strategy placed requests: on a deployment believed to hold the prefix
-/// (<c>cached</c>), on the prefix's home (<c>home</c>), or elsewhere because of load (<c>spilled</c>).
+/// the prefix-aware strategy placed requests: on the prefix's home (<c>home</c>), on another
+/// deployment believed to hold a longer prefix of the prompt (<c>cached</c>), elsewhere because the home
+/// is over its share of the load (<c>spilled</c>), or with every deployment over it (<c>saturated</c>).
 /// </summary>
 internal static class PrefixCacheMetrics
 {

@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using System.IO.Hashing;
-using System.Text;
-
 namespace Cluster.Relay.Routing.Strategies;
 
 /// <summary>
@@ -10,13 +6,19 @@ namespace Cluster.Relay.Routing.Strategies;
 /// <list type="number">
 /// <item>A deployment at its <c>MaxConcurrency</c>, or over its bounded share of the load
 /// (<c>Routing:PrefixSpillPercent</c> of the average in flight per unit of weight, once it has at
-/// least <c>Routing:PrefixMinInFlight</c> in flight), goes last: a hot prefix spreads before a
-/// backend saturates, and never while another replica idles and this one has a queue.</item>
-/// <item>Among the others, the longest prefix believed cached wins (<see cref="PrefixCacheEstimate"/>).</item>
-/// <item>Ties, above all a prefix nobody holds yet, go to the prefix's home: rendezvous hashing of the
-/// prompt's leading blocks over the deployment ids, weighted. Every front-end computes the same home
-/// from the request alone, with no grain call and nothing that a silo's death could take away; a
-/// prefix that spills goes to its second deployment in that order, again the same everywhere.</item>
+/// least <c>Routing:PrefixMinInFlight</c> in flight and <see cref="QueuedMin"/> of them waiting for
+/// their first token) while another replica idles, goes last: a hot prefix spreads before a backend
+/// saturates, and never while another replica idles and this one has a queue.</item>
+/// <item>Among the others, the prefix's home, which the model's <see cref="IPrefixHomesGrain"/> chose
+/// by bounded-load consistent hashing (<see cref="PrefixHomes"/>: the first deployment in the
+/// rendezvous order of the prompt's leading blocks whose share of the homes' load stays under the
+/// cap), the same for every front-end; while the home is not known, the first in that rendezvous
+/// order stands in.</item>
+/// <item>Unless another deployment is believed to hold a longer prefix of the prompt by
+/// <see cref="HomeMarginBlocks"/> (<see cref="PrefixCacheEstimate"/>): a conversation that went
+/// elsewhere stays there.</item>
+/// <item>Then the longest prefix believed cached, then the rendezvous order, so a prefix that spills
+/// goes to the same next deployment everywhere.</item>
 /// </list>
 /// A prompt shorter than one block has nothing worth caching: it is placed by least in flight.
 /// </summary>
@@ -27,8 +29,13 @@ internal sealed class PrefixAwareStrategy(double loadFactor = 2.0, int minInFlig
     /// <summary>A session's pin yields to a deployment holding at least this many more blocks of the prompt (and half of it).</summary>
     internal const int PinMarginBlocks = 8;
 
+    /// <summary>A prefix leaves its home (under its share of the load) only for a deployment believed to hold this many more of its blocks.</summary>
+    internal const int HomeMarginBlocks = 8;
+
+    /// <summary>A deployment has a queue when at least this many of its requests wait for their first token.</summary>
+    internal const int QueuedMin = 2;
+
     private readonly LeastInFlightStrategy _unblocked = new();
-    private readonly ConcurrentDictionary<string, ulong> _idHashes = new(StringComparer.Ordinal);
 
     public string Name => RoutingName;
 
@@ -41,22 +48,27 @@ internal sealed class PrefixAwareStrategy(double loadFactor = 2.0, int minInFlig
 
         var load = Load.Of(deployments, loads, loadFactor, minInFlight);
         var anchor = prompt.Anchor;
+        var home = loads.PrefixHome(model, anchor);
         var candidates = new Candidate[deployments.Length];
+        var homeAt = 0;
         for (var i = 0; i < deployments.Length; i++)
         {
             var deployment = deployments[i];
             var inFlight = loads.ClusterInFlight(deployment);
-            candidates[i] = new Candidate(
-                deployment,
-                inFlight,
-                load.Over(deployment, inFlight),
-                loads.CacheOf(deployment).Matched(prompt),
-                Home(anchor, deployment));
+            var score = deployment.Id == home ? double.PositiveInfinity : Rendezvous.Score(anchor, deployment);
+            candidates[i] = new Candidate(deployment, inFlight, load.Over(deployment, inFlight, loads.ClusterWaiting(deployment)), loads.CacheOf(deployment).Matched(prompt), score);
+            homeAt = score > candidates[homeAt].Home ? i : homeAt;
         }
+
+        // The home (or, while it is not known, the first rendezvous candidate) is where the prefix
+        // lives: another deployment wins only by holding a longer prefix by a margin, so a spilled
+        // request or an estimate that outlived the backend's eviction does not pull the prefix away.
+        candidates[homeAt] = candidates[homeAt] with { Matched = candidates[homeAt].Matched + HomeMarginBlocks };
+        var homeId = candidates[homeAt].Deployment.Id;
 
         Array.Sort(candidates);
         var first = candidates[0];
-        PrefixCacheMetrics.RecordPlacement(model.Name, first.Over ? "saturated" : first.Matched > 0 ? "cached" : first.Home >= candidates.Max(c => c.Home) ? "home" : "spilled");
+        PrefixCacheMetrics.RecordPlacement(model.Name, first.Over ? "saturated" : first.Deployment.Id == homeId ? "home" : candidates.First(c => c.Deployment.Id == homeId).Over ? "spilled" : "cached");
         var order = new DeploymentDefinition[candidates.Length];
         for (var i = 0; i < candidates.Length; i++)
         {
@@ -81,7 +93,7 @@ internal sealed class PrefixAwareStrategy(double loadFactor = 2.0, int minInFlig
 
         var load = Load.Of(deployments, loads, loadFactor, minInFlight);
         int pinnedLoad = loads.ClusterInFlight(pinned), bestLoad = loads.ClusterInFlight(best);
-        if (load.Over(pinned, pinnedLoad) && !load.Over(best, bestLoad))
+        if (load.Over(pinned, pinnedLoad, loads.ClusterWaiting(pinned)) && !load.Over(best, bestLoad, loads.ClusterWaiting(best)))
         {
             return true;
         }
@@ -95,43 +107,35 @@ internal sealed class PrefixAwareStrategy(double loadFactor = 2.0, int minInFlig
         return margin >= Math.Max(PinMarginBlocks, prompt.Count / 2) && bestLoad <= pinnedLoad;
     }
 
-    /// <summary>Weighted rendezvous score of a deployment for a prefix: the highest is the prefix's home.</summary>
-    private double Home(ulong anchor, DeploymentDefinition deployment)
-    {
-        var id = _idHashes.GetOrAdd(deployment.Id, static id => XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(id)));
-        var mixed = Mix(anchor ^ id);
-
-        // A uniform draw in (0, 1); -w / ln(u) is the weighted rendezvous score.
-        var uniform = ((mixed >> 11) + 0.5) / (1UL << 53);
-        return -Math.Max(deployment.Weight, 1) / Math.Log(uniform);
-    }
-
-    /// <summary>SplitMix64's finalizer: spreads the bits of the combined hash.</summary>
-    private static ulong Mix(ulong value)
-    {
-        value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9UL;
-        value = (value ^ (value >> 27)) * 0x94d049bb133111ebUL;
-        return value ^ (value >> 31);
-    }
-
-    /// <summary>The model's load now: what a deployment's bounded share of it is.</summary>
-    private readonly record struct Load(double PerWeight, double Factor, int MinInFlight)
+    /// <summary>
+    /// The model's load now: what a deployment's bounded share of it is. A deployment is over it at
+    /// its <c>MaxConcurrency</c>, or when it has a queue (at least <c>Routing:PrefixMinInFlight</c> in
+    /// flight and past <c>Routing:PrefixSpillPercent</c> of the average per unit of weight) while another
+    /// replica idles (at most the average divided by that factor), and at least <see cref="QueuedMin"/>
+    /// of its requests still wait for their first token (most of a request's time in flight is decoding,
+    /// which does not hold a new prompt back): a spill costs the prefix's prefill
+    /// where it is cold, worth it only when the home's queue is long and someone can start at once.
+    /// </summary>
+    private readonly record struct Load(double PerWeight, double LeastPerWeight, double Factor, int MinInFlight)
     {
         public static Load Of(DeploymentDefinition[] deployments, IDeploymentLoads loads, double factor, int minInFlight)
         {
             long total = 1, weights = 0;
+            var least = double.MaxValue;
             foreach (var deployment in deployments)
             {
-                total += loads.ClusterInFlight(deployment);
+                var inFlight = loads.ClusterInFlight(deployment);
+                total += inFlight;
                 weights += Math.Max(deployment.Weight, 1);
+                least = Math.Min(least, (double)inFlight / Math.Max(deployment.Weight, 1));
             }
 
-            return new Load((double)total / weights, factor, minInFlight);
+            return new Load((double)total / weights, least, factor, minInFlight);
         }
 
-        public bool Over(DeploymentDefinition deployment, int inFlight) =>
+        public bool Over(DeploymentDefinition deployment, int inFlight, int waiting) =>
             inFlight >= deployment.MaxConcurrency
-            || (inFlight >= MinInFlight && inFlight + 1 > Factor * PerWeight * Math.Max(deployment.Weight, 1));
+            || (inFlight >= MinInFlight && waiting >= QueuedMin && inFlight + 1 > Factor * PerWeight * Math.Max(deployment.Weight, 1) && LeastPerWeight <= PerWeight / Factor);
     }
 
     private readonly record struct Candidate(DeploymentDefinition Deployment, int InFlight, bool Over, int Matched, double Home) : IComparable<Candidate>

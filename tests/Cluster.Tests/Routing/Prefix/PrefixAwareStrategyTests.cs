@@ -6,6 +6,7 @@ using Cluster.Relay.Routing.Strategies;
 namespace Cluster.Tests.Routing.Prefix;
 
 /// <summary>The prefix-aware strategy as a function of the prompt, the loads and the cache estimates. No cluster.</summary>
+[Trait("Category", "Unit")]
 public sealed class PrefixAwareStrategyTests
 {
     private static readonly DeploymentDefinition[] Four = [Deployment("d0"), Deployment("d1"), Deployment("d2"), Deployment("d3")];
@@ -72,6 +73,36 @@ public sealed class PrefixAwareStrategyTests
     }
 
     [Fact]
+    public void Order_HomeFromTheGrain_FirstWhereverRendezvousRanksIt()
+    {
+        var prompt = PrefixCacheEstimateTests.Prompt("placed", "", 3000);
+        var strategy = new PrefixAwareStrategy();
+        var byRendezvous = strategy.Order(Model(), Four, new Loads(), prompt);
+        var loads = new Loads { Homes = { [prompt.Anchor] = byRendezvous[^1].Id } };
+
+        var order = strategy.Order(Model(), Four, loads, prompt);
+
+        Assert.Equal(byRendezvous[^1].Id, order[0].Id);
+        Assert.Equal(byRendezvous[0].Id, order[1].Id);
+    }
+
+    [Fact]
+    public void Order_HomeOverItsShareButNoReplicaIdle_StaysHome_OneIdles_Spills()
+    {
+        var prompt = PrefixCacheEstimateTests.Prompt("queued", "", 3000);
+        var strategy = new PrefixAwareStrategy();
+        var home = strategy.Order(Model(), Four, new Loads(), prompt)[0];
+        var others = Four.Where(d => d.Id != home.Id).ToArray();
+
+        // 12 in flight at home, 3 on each other replica: a queue, but nobody to take it at once.
+        var busy = new Loads { InFlight = { [home.Id] = 12, [others[0].Id] = 3, [others[1].Id] = 3, [others[2].Id] = 3 } };
+        Assert.Equal(home.Id, strategy.Order(Model(), Four, busy, prompt)[0].Id);
+
+        var oneIdles = new Loads { InFlight = { [home.Id] = 12, [others[0].Id] = 3, [others[1].Id] = 3, [others[2].Id] = 0 } };
+        Assert.NotEqual(home.Id, strategy.Order(Model(), Four, oneIdles, prompt)[0].Id);
+    }
+
+    [Fact]
     public void Order_HomeWithAShortQueue_StaysHome()
     {
         var prompt = PrefixCacheEstimateTests.Prompt("warm", "", 3000);
@@ -102,7 +133,7 @@ public sealed class PrefixAwareStrategyTests
     {
         var strategy = new PrefixAwareStrategy();
         var turn1 = PrefixCacheEstimateTests.Prompt("tenant", "", 3000);
-        var turn2 = PrefixCacheEstimateTests.Prompt("tenant", new string('c', 2000), 3000);
+        var turn2 = PrefixCacheEstimateTests.Prompt("tenant", new string('c', 4000), 3000);
         var home = strategy.Order(Model(), Four, new Loads(), turn1)[0];
         var other = Four.First(d => d.Id != home.Id);
         var loads = new Loads();
@@ -163,7 +194,17 @@ public sealed class PrefixAwareStrategyTests
 
         public int ClusterInFlight(DeploymentDefinition deployment) => InFlight.GetValueOrDefault(deployment.Id);
 
+        /// <summary>Waiting for their first token; unset, all in flight are.</summary>
+        public Dictionary<string, int> Waiting { get; } = [];
+
+        public int ClusterWaiting(DeploymentDefinition deployment) => Waiting.TryGetValue(deployment.Id, out var waiting) ? waiting : ClusterInFlight(deployment);
+
         public double FirstTokenMs(DeploymentDefinition deployment) => 0;
+
+        /// <summary>Homes the prefix-homes grain chose, by anchor.</summary>
+        public Dictionary<ulong, string> Homes { get; } = [];
+
+        public string? PrefixHome(ModelDefinition model, ulong anchor) => Homes.GetValueOrDefault(anchor);
 
         public PrefixCacheEstimate CacheOf(DeploymentDefinition deployment) =>
             _caches.TryGetValue(deployment.Id, out var cache) ? cache : _caches[deployment.Id] = new PrefixCacheEstimate(100_000);

@@ -32,6 +32,7 @@ public sealed class UnitRelay : IAsyncDisposable
             .Register<ILimiterGrain>(key => new InMemoryLimiterGrain(key))
             .Register<ISessionGrain>(key => new InMemorySessionGrain(key))
             .Register<IDeploymentStatusGrain>(key => new InMemoryDeploymentStatusGrain(key, Time))
+            .Register<IPrefixHomesGrain>(_ => new InMemoryPrefixHomesGrain(Time))
             .Register<IUsageLedgerGrain>(_ => new InMemoryLedgerGrain())
             .Register<IAccessDirectoryGrain>(_ => Access)
             .Register<IModelRegistryGrain>(_ => Registry);

@@ -29,8 +29,12 @@ internal sealed partial class UsageLedgerGrain(ILogger<UsageLedgerGrain> logger)
     /// <summary>Records per segment, at least: chunks are folded into a segment once they hold this many.</summary>
     public const int SegmentSize = 64;
 
-    /// <summary>Chunk writes in flight at once; records arriving meanwhile wait together for the next.</summary>
-    public const int MaxChunkWrites = 2;
+    /// <summary>
+    /// Chunk writes in flight at once; records arriving meanwhile wait together for the next. One:
+    /// storage serves writes at a bounded rate, so under load fewer, fuller writes beat overlapping
+    /// ones (measured: two in flight gave 20–30% less throughput on Azurite at every concurrency).
+    /// </summary>
+    public const int MaxChunkWrites = 1;
 
     /// <summary>
     /// Activation stops probing for chunk rows after this many missing in a row. At most

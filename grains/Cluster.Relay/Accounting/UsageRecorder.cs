@@ -11,7 +11,7 @@ namespace Cluster.Relay.Accounting;
 /// unreachable, or the cluster still recovering), it goes to this front-end's <see cref="LedgerSpool"/>
 /// on local disk, and the spool replays it into the ledger later. A record is never dropped silently:
 /// only a failing local disk on top of an unreachable ledger fails the response. Records for one page
-/// travel together: two calls in flight per page (the page writes two chunks at once), the records
+/// travel together: one call in flight per page (the page writes one chunk at a time), the records
 /// that arrive meanwhile go in the next.
 /// </summary>
 internal sealed partial class UsageRecorder
@@ -31,7 +31,7 @@ internal sealed partial class UsageRecorder
             var ledger = _grains.GetGrain<IUsageLedgerGrain>(page);
             await ClusterCalls.RetryAsync(() => ledger.RecordManyAsync(records), _options.DurableWait, _time, IsUnavailable).ConfigureAwait(false);
             return new bool[records.Length];
-        }, maxInFlight: 2);
+        });
     }
 
     public bool Enabled => _options.Enabled;

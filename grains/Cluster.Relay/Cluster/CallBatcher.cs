@@ -3,13 +3,12 @@ using System.Collections.Concurrent;
 namespace Cluster.Relay.Cluster;
 
 /// <summary>
-/// Sends calls to one grain at most <c>maxInFlight</c> at a time per key (one unless said), and
-/// merges the calls that arrive while those are in flight into the next: a lone call goes out at
-/// once (no added latency), and under load a grain receives a few messages per round trip instead
-/// of one per request. Each caller gets its own item's result; if the batch's call fails, every
-/// caller in it sees the failure.
+/// Sends calls to one grain at a time per key, and merges the calls that arrive while one is in
+/// flight into the next: a lone call goes out at once (no added latency), and under load a grain
+/// receives one message per round trip instead of one per request. Each caller gets its own item's
+/// result; if the batch's call fails, every caller in it sees the failure.
 /// </summary>
-internal sealed class CallBatcher<TItem, TResult>(Func<string, TItem[], Task<TResult[]>> send, int maxInFlight = 1)
+internal sealed class CallBatcher<TItem, TResult>(Func<string, TItem[], Task<TResult[]>> send)
 {
     private readonly ConcurrentDictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
 
@@ -21,11 +20,8 @@ internal sealed class CallBatcher<TItem, TResult>(Func<string, TItem[], Task<TRe
         lock (lane)
         {
             lane.Queue.Add(waiting);
-            start = lane.Senders < maxInFlight;
-            if (start)
-            {
-                lane.Senders++;
-            }
+            start = !lane.Sending;
+            lane.Sending = true;
         }
 
         if (start)
@@ -36,7 +32,7 @@ internal sealed class CallBatcher<TItem, TResult>(Func<string, TItem[], Task<TRe
         return waiting.Result.Task;
     }
 
-    /// <summary>One sender: sends what is queued, one call at a time, until the queue is empty.</summary>
+    /// <summary>Sends what is queued, one call at a time, until the queue is empty.</summary>
     private async Task PumpAsync(string key, Lane lane)
     {
         while (true)
@@ -46,7 +42,7 @@ internal sealed class CallBatcher<TItem, TResult>(Func<string, TItem[], Task<TRe
             {
                 if (lane.Queue.Count == 0)
                 {
-                    lane.Senders--;
+                    lane.Sending = false;
                     return;
                 }
 
@@ -82,7 +78,7 @@ internal sealed class CallBatcher<TItem, TResult>(Func<string, TItem[], Task<TRe
     {
         public List<Waiting> Queue { get; set; } = [];
 
-        public int Senders { get; set; }
+        public bool Sending { get; set; }
     }
 
     private sealed class Waiting(TItem item)

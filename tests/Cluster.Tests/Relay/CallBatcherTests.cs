@@ -1,5 +1,4 @@
 using Cluster.Relay.Cluster;
-using Cluster.Tests.Support;
 
 namespace Cluster.Tests.Relay;
 
@@ -71,48 +70,6 @@ public sealed class CallBatcherTests
         }
 
         Assert.Equal(4, await batcher.SendAsync("k", 4));
-    }
-
-    [Fact]
-    public async Task SendAsync_TwoInFlightAllowed_SecondGoesAtOnceAndTheRestWaitTogether()
-    {
-        var sent = new List<int[]>();
-        var gates = new List<TaskCompletionSource<int[]>>();
-        var batcher = new CallBatcher<int, int>((_, items) =>
-        {
-            var gate = new TaskCompletionSource<int[]>(TaskCreationOptions.RunContinuationsAsynchronously);
-            lock (sent)
-            {
-                sent.Add(items);
-                gates.Add(gate);
-            }
-
-            return gate.Task;
-        }, maxInFlight: 2);
-
-        var first = batcher.SendAsync("k", 1);
-        var second = batcher.SendAsync("k", 2);
-        var queued = new[] { batcher.SendAsync("k", 3), batcher.SendAsync("k", 4) };
-        Assert.Equal(new[] { new[] { 1 }, new[] { 2 } }, sent);
-
-        gates[1].SetResult([20]);
-        Assert.Equal(20, await second);
-        await Eventually.UntilAsync(
-            () =>
-            {
-                lock (sent)
-                {
-                    return gates.Count == 3;
-                }
-            },
-            "the waiting calls to be sent once a call ended",
-            TimeSpan.FromSeconds(30));
-        Assert.Equal(new[] { 3, 4 }, sent[2]);
-        Assert.False(first.IsCompleted);
-        gates[0].SetResult([10]);
-        gates[2].SetResult([30, 40]);
-        Assert.Equal(10, await first);
-        Assert.Equal(new[] { 30, 40 }, await Task.WhenAll(queued));
     }
 
     [Fact]

@@ -103,16 +103,16 @@ public sealed class SiloProcessCluster : IAsyncDisposable
         return status;
     }
 
-    /// <summary>GET <paramref name="url"/>: its status, or null when nothing accepts the connection.</summary>
+    /// <summary>GET <paramref name="url"/>: its status, or null when nothing accepts the connection or answers within 5 s (a process still starting on a busy machine).</summary>
     public async Task<(HttpStatusCode? Status, string Body)> ProbeAsync(string url)
     {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             using var response = await Client.Http.GetAsync(url, timeout.Token);
             return (response.StatusCode, await response.Content.ReadAsStringAsync(timeout.Token));
         }
-        catch (HttpRequestException)
+        catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && timeout.IsCancellationRequested))
         {
             return (null, "");
         }

@@ -25,12 +25,12 @@ internal sealed class UsageBench(UsageBenchSettings settings)
 
     public async Task<int> RunAsync()
     {
-        var port = FreePort();
+        var port = FreePorts.Next();
         string[] args =
         [
             "--urls", $"http://127.0.0.1:{port}",
-            "--Cluster:SiloPort", FreePort().ToString(CultureInfo.InvariantCulture),
-            "--Cluster:GatewayPort", FreePort().ToString(CultureInfo.InvariantCulture),
+            "--Cluster:SiloPort", FreePorts.Next().ToString(CultureInfo.InvariantCulture),
+            "--Cluster:GatewayPort", FreePorts.Next().ToString(CultureInfo.InvariantCulture),
             "--Cluster:ClusterId", "usage-bench-" + Guid.NewGuid().ToString("N")[..8],
             "--Logging:LogLevel:Default", "Warning",
         ];
@@ -207,10 +207,4 @@ internal sealed class UsageBench(UsageBenchSettings settings)
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

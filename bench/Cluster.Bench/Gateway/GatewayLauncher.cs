@@ -62,9 +62,9 @@ internal sealed class GatewayLauncher(
     public async Task<GatewayInstance> StartSingleAsync(string name, GatewayVariant variant, string configPath, CancellationToken cancellationToken, GatewayInstance? join = null)
     {
         RequireBuilt(layout.ApiDll);
-        var port = FreePort.Next();
-        var siloPort = FreePort.Next();
-        var gatewayPort = FreePort.Next();
+        var port = FreePorts.Next();
+        var siloPort = FreePorts.Next();
+        var gatewayPort = FreePorts.Next();
 
         // Each co-hosted silo gets its own ports: several gateways run side by side.
         var api = StartDll(
@@ -101,17 +101,17 @@ internal sealed class GatewayLauncher(
         var gatewayPorts = new List<int>();
         for (var i = 0; i < 2; i++)
         {
-            var siloPort = FreePort.Next();
-            var gatewayPort = FreePort.Next();
+            var siloPort = FreePorts.Next();
+            var gatewayPort = FreePorts.Next();
             gatewayPorts.Add(gatewayPort);
             silos.Add(StartDll(
                 $"{name}-silo{i + 1}",
                 "silo",
                 layout.SiloDll,
-                [.. shared, $"--Cluster:SiloPort={siloPort}", $"--Cluster:GatewayPort={gatewayPort}", "--urls", Url(FreePort.Next())]));
+                [.. shared, $"--Cluster:SiloPort={siloPort}", $"--Cluster:GatewayPort={gatewayPort}", "--urls", Url(FreePorts.Next())]));
         }
 
-        var port = FreePort.Next();
+        var port = FreePorts.Next();
         string[] apiArgs =
         [
             .. shared,

@@ -39,7 +39,7 @@ internal sealed class PrefixCacheBackends : IAsyncDisposable
 
     public static async Task<PrefixCacheBackends> StartAsync(int count, int cacheTokens, double prefillMsPerToken, double prefillBaseMs, double decodeMs)
     {
-        var port = FreePort.Next();
+        var port = FreePorts.Next();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}"));

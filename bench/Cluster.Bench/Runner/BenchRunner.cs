@@ -266,7 +266,7 @@ internal sealed class BenchRunner(BenchSettings settings)
     /// <summary>Null when Azurite answers on the table port; otherwise why the cluster rows are skipped.</summary>
     private async Task<string?> PrepareAzuriteAsync(BenchRun run, CancellationToken cancellationToken)
     {
-        if (await FreePort.IsListeningAsync(AzuriteTablePort, TimeSpan.FromSeconds(1)))
+        if (await PortProbe.IsListeningAsync(AzuriteTablePort, TimeSpan.FromSeconds(1)))
         {
             run.Notes.Add("Azurite was already answering on 127.0.0.1:10002");
             return null;
@@ -288,7 +288,7 @@ internal sealed class BenchRunner(BenchSettings settings)
 
         for (var i = 0; i < 50 && !cancellationToken.IsCancellationRequested; i++)
         {
-            if (await FreePort.IsListeningAsync(AzuriteTablePort, TimeSpan.FromSeconds(1)))
+            if (await PortProbe.IsListeningAsync(AzuriteTablePort, TimeSpan.FromSeconds(1)))
             {
                 run.Notes.Add("Azurite started by deploy/local/azurite.sh for this run and stopped after it");
                 return null;

@@ -1,10 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Cluster.Bench.Processes;
+namespace Cluster.Testing;
 
-/// <summary>A loopback TCP port that was free a moment ago.</summary>
-internal static class FreePort
+/// <summary>
+/// Loopback ports nobody listens on, so every host in a test or bench run gets its own. One
+/// source file, compiled into the tests and the bench (linked from both project files).
+/// </summary>
+internal static class FreePorts
 {
     /// <summary>
     /// Ports are taken from below the kernel's ephemeral range (32768 and up on Linux), where no
@@ -35,20 +38,5 @@ internal static class FreePort
         }
 
         throw new InvalidOperationException($"No free loopback port between {First} and {Last}.");
-    }
-
-    public static async Task<bool> IsListeningAsync(int port, TimeSpan timeout)
-    {
-        using var client = new TcpClient();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await client.ConnectAsync(IPAddress.Loopback, port, cts.Token);
-            return true;
-        }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
-        {
-            return false;
-        }
     }
 }

@@ -28,3 +28,14 @@ public enum DeploymentProvider
     [JsonStringEnumMemberName("local-embeddings")]
     LocalEmbeddings,
 }
+
+/// <summary>What a <see cref="DeploymentProvider"/> implies about its deployment.</summary>
+public static class DeploymentProviderFacts
+{
+    /// <summary>
+    /// Whether the provider calls an OpenAI-style HTTP backend: then the deployment needs a
+    /// <c>BaseUrl</c>, and may declare that its backend speaks <c>/responses</c>.
+    /// </summary>
+    public static bool CallsHttpBackend(this DeploymentProvider? provider) =>
+        provider is DeploymentProvider.OpenAI or DeploymentProvider.AzureOpenAI;
+}

@@ -93,11 +93,11 @@ public sealed class CatalogOptionsValidator : IValidateOptions<CatalogOptions>
             errors.Add($"{key}:Provider: '' is not one of {SettingNames<DeploymentProvider>.Listed}.");
         }
 
-        if (provider is DeploymentProvider.OpenAI or DeploymentProvider.AzureOpenAI)
+        if (provider.CallsHttpBackend())
         {
             if (string.IsNullOrWhiteSpace(deployment.BaseUrl))
             {
-                errors.Add($"{key}:BaseUrl: the {SettingNames<DeploymentProvider>.Name(provider.Value)} provider needs a BaseUrl.");
+                errors.Add($"{key}:BaseUrl: the {SettingNames<DeploymentProvider>.Name(provider!.Value)} provider needs a BaseUrl.");
             }
             else if (!Uri.TryCreate(deployment.BaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             {

@@ -22,5 +22,5 @@ public static class DeploymentApis
     public static readonly string[] All = [Chat, Responses];
 
     /// <summary>Whether the provider can be told to speak <see cref="Responses"/> (it calls an OpenAI-style HTTP backend).</summary>
-    public static bool Supports(DeploymentProvider? provider) => provider is DeploymentProvider.OpenAI or DeploymentProvider.AzureOpenAI;
+    public static bool Supports(DeploymentProvider? provider) => provider.CallsHttpBackend();
 }

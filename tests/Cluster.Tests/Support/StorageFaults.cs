@@ -27,7 +27,21 @@ public sealed class StorageFaults
         }
     }
 
-    internal bool TakeLostAnswer(GrainId grainId) => Take(_lostAnswers, grainId);
+    internal bool TakeLostAnswer(GrainId grainId)
+    {
+        while (_lostAnswers.TryGetValue(grainId, out var n))
+        {
+            var taken = n <= 1
+                ? _lostAnswers.TryRemove(new KeyValuePair<GrainId, int>(grainId, n))
+                : _lostAnswers.TryUpdate(grainId, n - 1, n);
+            if (taken)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     internal bool TakeFailure(GrainId grainId, string stateName)
     {
@@ -46,20 +60,6 @@ public sealed class StorageFaults
 
             return true;
         }
-    }
-
-    private static bool Take<TKey>(ConcurrentDictionary<TKey, int> counts, TKey key)
-        where TKey : notnull
-    {
-        while (counts.TryGetValue(key, out var n))
-        {
-            if (n <= 1 ? counts.TryRemove(new KeyValuePair<TKey, int>(key, n)) : counts.TryUpdate(key, n - 1, n))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private sealed record Failure(GrainId Grain, Func<string, bool> Row)

@@ -44,14 +44,68 @@ public sealed class ResponseRetentionTests(FakeTimeClusterFixture fixture)
         Assert.False(await ExistsInStorageAsync(grain));
     }
 
+    [Fact]
+    public async Task SweepAsync_BucketWrittenInParts_DeletesEveryResponseAndEveryRow()
+    {
+        var grains = fixture.SiloGrainFactories[0];
+        var now = fixture.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        var expiresMs = now + (long)TimeSpan.FromDays(2).TotalMilliseconds;
+        var hour = IResponseExpiryGrain.HourOf(expiresMs);
+        var bucket = grains.GetGrain<IResponseExpiryGrain>(IResponseExpiryGrain.KeyOf(hour, 7));
+        var storage = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(GrainStorage.Name);
+
+        // A bucket written before parts existed: its ids in the one row "expiry".
+        var legacyId = await StoreResponseAsync(grains, now, expiresMs);
+        var legacy = new GrainState<ResponseExpiryState>(new ResponseExpiryState { ResponseIds = [legacyId] });
+        await storage.WriteStateAsync("expiry", bucket.GetGrainId(), legacy);
+
+        // Adds side by side (group commits), then one by one, and one sent twice.
+        var ids = new List<string>();
+        for (var i = 0; i < 24; i++)
+        {
+            ids.Add(await StoreResponseAsync(grains, now, expiresMs));
+        }
+
+        await Task.WhenAll(ids.Take(16).Select(bucket.AddAsync));
+        foreach (var id in ids.Skip(16))
+        {
+            await bucket.AddAsync(id);
+        }
+
+        await bucket.AddAsync(ids[0]);
+        await grains.GetGrain<IResponseRetentionGrain>(0).AddHourAsync(hour);
+
+        fixture.Time.Advance(TimeSpan.FromDays(3));
+        var deleted = await grains.GetGrain<IResponseRetentionGrain>(0).SweepAsync(fixture.Time.GetUtcNow().ToUnixTimeMilliseconds());
+
+        Assert.True(deleted >= ids.Count + 1, $"The sweep reported {deleted} responses gone; this bucket alone held {ids.Count + 1}.");
+        foreach (var id in ids.Append(legacyId))
+        {
+            Assert.False(await ExistsInStorageAsync(grains.GetGrain<IResponseGrain>(id)), $"{id} is still stored.");
+        }
+
+        foreach (var row in new[] { "expiry", "expiry-part-0", "expiry-part-1" })
+        {
+            var left = new GrainState<ResponseExpiryState>(new ResponseExpiryState());
+            await storage.ReadStateAsync(row, bucket.GetGrainId(), left);
+            Assert.False(left.RecordExists, $"The bucket's row {row} is still stored.");
+        }
+    }
+
     /// <summary>Stores a response and notes it in the retention index, as the front-end does.</summary>
     private static async Task<string> StoreAsync(IGrainFactory grains, long createdMs, long expiresMs)
     {
-        var id = "resp_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
-        await grains.GetGrain<IResponseGrain>(id).StoreAsync(new StoredResponse("tenant", "{}", "[]", null, id, createdMs, expiresMs));
+        var id = await StoreResponseAsync(grains, createdMs, expiresMs);
         var hour = IResponseExpiryGrain.HourOf(expiresMs);
         await grains.GetGrain<IResponseExpiryGrain>(IResponseExpiryGrain.KeyOf(hour, id)).AddAsync(id);
         await grains.GetGrain<IResponseRetentionGrain>(0).AddHourAsync(hour);
+        return id;
+    }
+
+    private static async Task<string> StoreResponseAsync(IGrainFactory grains, long createdMs, long expiresMs)
+    {
+        var id = "resp_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+        await grains.GetGrain<IResponseGrain>(id).StoreAsync(new StoredResponse("tenant", "{}", "[]", null, id, createdMs, expiresMs));
         return id;
     }
 

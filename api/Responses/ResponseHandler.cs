@@ -93,8 +93,8 @@ internal sealed class ResponseHandler(
                 ResponseId: responseId,
                 ConversationId: request.ConversationId,
                 Prompt: PromptBlocks.Of(chatBody.AsSpan(parsed.Prompt.Start, parsed.Prompt.Length)),
-                ResponsesBody: native);
-            await said.Confirmed;
+                ResponsesBody: native,
+                Precondition: said.Confirmed);
             var response = ResponseObject.InProgress(responseId, request, createdMs / 1000);
 
             // 4. Relay, 5. Answer.

@@ -15,7 +15,8 @@ internal sealed record TurnContext(IReadOnlyList<JsonObject> Items, string? Chai
     /// <summary>
     /// Completes once the context is confirmed to still exist; throws the 404 when a response of
     /// the chain is gone. A context from this front-end's cache is confirmed while the turn is
-    /// translated; await this before anything is sent to a backend.
+    /// translated, admitted and planned: the relay awaits it before any backend is called
+    /// (<c>CompletionRequest.Precondition</c>).
     /// </summary>
     public Task Confirmed { get; init; } = Task.CompletedTask;
 }

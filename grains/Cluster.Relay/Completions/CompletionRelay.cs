@@ -16,7 +16,8 @@ namespace Cluster.Relay.Completions;
 /// <code>
 ///  1. Admit     the tenant's limiter admits the request, or the caller gets 429      RunAsync
 ///  2. Plan      each candidate model's usable deployments in routing order, the      PlanAsync
-///               session's pin first (the pin is waited for only briefly)
+///               session's pin first (the pin is waited for only briefly); then the
+///               request's precondition, if it has one, is awaited                   RunAsync
 ///  3. Attempt   per deployment: its capacity (deployment limits), the attempt        ReadyAttemptsAsync
 ///               budget and backoff; then the backend call under its timeouts:
 ///               first token, idle between chunks, total; counted in flight on the    RunAsync, NextAsync
@@ -66,6 +67,10 @@ internal sealed partial class CompletionRelay(
         {
             // 2. Plan.
             var plan = await PlanAsync(candidates, request, cancellationToken).ConfigureAwait(false);
+            if (request.Precondition is { } precondition)
+            {
+                await precondition.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
 
             // 3. Attempt.
             await foreach (var (model, deployment) in ReadyAttemptsAsync(plan, account, failures, cancellationToken).ConfigureAwait(false))

@@ -9,6 +9,10 @@ namespace Cluster.Relay.Requests;
 /// prefix-aware routing. <see cref="ResponsesBody"/> is set for a Responses turn that a deployment
 /// speaking <c>/responses</c> natively may be sent instead of <see cref="Body"/>: the turn with its
 /// whole context as input and <c>store: false</c> (read only: every attempt writes it anew).
+/// <see cref="Precondition"/>, when set, is awaited once the request is admitted and its attempts
+/// planned, before any backend is called; if it fails, the request fails with its exception and
+/// its admission is given back (a Responses follow-up's check that its chain still exists runs
+/// meanwhile instead of before the relay).
 /// </summary>
 public sealed record CompletionRequest(
     string RequestId,
@@ -25,4 +29,5 @@ public sealed record CompletionRequest(
     string? ResponseId = null,
     string? ConversationId = null,
     PromptBlocks? Prompt = null,
-    System.Text.Json.Nodes.JsonObject? ResponsesBody = null);
+    System.Text.Json.Nodes.JsonObject? ResponsesBody = null,
+    Task? Precondition = null);

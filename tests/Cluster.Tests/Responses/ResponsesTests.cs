@@ -285,7 +285,8 @@ public sealed class ResponsesTests(ResponsesFixture fixture)
     public async Task PreviousResponseId_EarlierResponseOfCachedChainDeleted_404()
     {
         var client = fixture.Client();
-        var first = (await client.CreateResponseAsync(new CreateResponseOptions(ResponsesFixture.Model, [ResponseItem.CreateUserMessageItem(GatewayFixture.NewMarker())]))).Value;
+        var marker = GatewayFixture.NewMarker();
+        var first = (await client.CreateResponseAsync(new CreateResponseOptions(ResponsesFixture.Model, [ResponseItem.CreateUserMessageItem(marker)]))).Value;
         var second = (await client.CreateResponseAsync(new CreateResponseOptions(ResponsesFixture.Model, [ResponseItem.CreateUserMessageItem("two")]) { PreviousResponseId = first.Id })).Value;
         var third = (await client.CreateResponseAsync(new CreateResponseOptions(ResponsesFixture.Model, [ResponseItem.CreateUserMessageItem("three")]) { PreviousResponseId = second.Id })).Value;
 
@@ -295,6 +296,9 @@ public sealed class ResponsesTests(ResponsesFixture fixture)
 
         ErrorAssert.Matches(followUp, HttpStatusCode.NotFound, "invalid_request_error", "not_found", "previous_response_id");
         Assert.Contains(first.Id, followUp.Json["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // The check runs beside admission and planning, but no backend is called for the refused turn.
+        Assert.Equal(3, fixture.ReceivedWith(marker).Count);
     }
 
     [Fact]

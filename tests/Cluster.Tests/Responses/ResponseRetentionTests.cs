@@ -92,6 +92,39 @@ public sealed class ResponseRetentionTests(FakeTimeClusterFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task AddAsync_PartWriteUnappliedOrItsAnswerLost_RetriedAddsStoredAndSwept()
+    {
+        var grains = fixture.SiloGrainFactories[1];
+        var now = fixture.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        var expiresMs = now + (long)TimeSpan.FromDays(5).TotalMilliseconds;
+        var hour = IResponseExpiryGrain.HourOf(expiresMs);
+        var bucket = grains.GetGrain<IResponseExpiryGrain>(IResponseExpiryGrain.KeyOf(hour, 11));
+        var answerLost = await StoreResponseAsync(grains, now, expiresMs);
+        var unapplied = await StoreResponseAsync(grains, now, expiresMs);
+        var later = await StoreResponseAsync(grains, now, expiresMs);
+
+        // The first part is written but its caller sees a timeout; the next write of that part fails unapplied.
+        fixture.StorageFaults.LoseNextAnswer(bucket.GetGrainId());
+        await Assert.ThrowsAsync<TimeoutException>(() => bucket.AddAsync(answerLost));
+        fixture.StorageFaults.FailNextWrites(bucket.GetGrainId(), row => row.StartsWith("expiry-part-", StringComparison.Ordinal));
+        await Assert.ThrowsAsync<TimeoutException>(() => bucket.AddAsync(unapplied));
+
+        // The front-end's retry stores it (beside the part already there), and the bucket goes on.
+        await bucket.AddAsync(unapplied);
+        await bucket.AddAsync(later);
+        await fixture.Cluster.DeactivateAsync(bucket.GetGrainId());
+        await grains.GetGrain<IResponseRetentionGrain>(0).AddHourAsync(hour);
+
+        fixture.Time.Advance(TimeSpan.FromDays(6));
+        await grains.GetGrain<IResponseRetentionGrain>(0).SweepAsync(fixture.Time.GetUtcNow().ToUnixTimeMilliseconds());
+
+        foreach (var id in new[] { answerLost, unapplied, later })
+        {
+            Assert.False(await ExistsInStorageAsync(grains.GetGrain<IResponseGrain>(id)), $"{id} is still stored.");
+        }
+    }
+
     /// <summary>Stores a response and notes it in the retention index, as the front-end does.</summary>
     private static async Task<string> StoreAsync(IGrainFactory grains, long createdMs, long expiresMs)
     {

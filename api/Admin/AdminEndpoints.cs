@@ -20,12 +20,6 @@ namespace Cluster.Api.Admin;
 /// </summary>
 internal static partial class AdminEndpoints
 {
-    private static readonly JsonSerializerOptions ReadOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        PropertyNameCaseInsensitive = true,
-    };
-
     public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder routes)
     {
         var admin = routes.MapGroup("/admin").AddEndpointFilter(RequireAdminKeyAsync);
@@ -90,21 +84,7 @@ internal static partial class AdminEndpoints
             throw GatewayException.BadRequest($"The model name '{Identifiers.Shown(name)}' is not allowed: {Identifiers.ModelRule}.", "name");
         }
 
-        ModelOptions? options;
-        try
-        {
-            options = await JsonSerializer.DeserializeAsync<ModelOptions>(context.Request.Body, ReadOptions, context.RequestAborted);
-        }
-        catch (JsonException ex)
-        {
-            throw GatewayException.BadRequest($"The model definition is not valid JSON: {ex.Message}", null);
-        }
-
-        if (options is null)
-        {
-            throw GatewayException.BadRequest("Send a model definition as a JSON object.", null);
-        }
-
+        var options = await AdminBodies.ReadAsync<ModelOptions>(context, "model definition");
         options.Name = name;
         var snapshot = await catalog.LoadAsync();
         var check = new CatalogOptions { Models = [options] };

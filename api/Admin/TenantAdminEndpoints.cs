@@ -17,12 +17,6 @@ namespace Cluster.Api.Admin;
 /// </summary>
 internal static class TenantAdminEndpoints
 {
-    private static readonly JsonSerializerOptions ReadOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        PropertyNameCaseInsensitive = true,
-    };
-
     public static RouteGroupBuilder MapTenantAdmin(this RouteGroupBuilder admin)
     {
         admin.MapGet("/tenants", ListTenantsAsync);
@@ -59,7 +53,7 @@ internal static class TenantAdminEndpoints
             throw GatewayException.BadRequest($"The tenant id '{Identifiers.Shown(id)}' is not allowed: {Identifiers.TenantRule}.", "id");
         }
 
-        var options = await ReadAsync<TenantOptions>(context) ?? new TenantOptions();
+        var options = await AdminBodies.ReadOrNullAsync<TenantOptions>(context, "tenant definition") ?? new TenantOptions();
         options.Id = id;
         await CheckModelsAsync(options.Models, catalog);
         foreach (var model in options.ModelLimits.Keys)
@@ -87,7 +81,7 @@ internal static class TenantAdminEndpoints
 
     private static async Task<IResult> PutModelsAsync(string id, HttpContext context, IGrainFactory grains, ModelCatalogView catalog, AccessView access)
     {
-        var body = await ReadAsync<ModelsBody>(context) ?? throw GatewayException.BadRequest("Send {\"models\": [...]}.", "models");
+        var body = await AdminBodies.ReadOrNullAsync<ModelsBody>(context, "model list") ?? throw GatewayException.BadRequest("Send {\"models\": [...]}.", "models");
         await CheckModelsAsync(body.Models, catalog);
         var snapshot = await Directory(grains).GetSnapshotAsync();
         var tenant = snapshot.Tenants.FirstOrDefault(t => t.Id == id) ?? throw TenantNotFound(id);
@@ -105,7 +99,7 @@ internal static class TenantAdminEndpoints
 
     private static async Task<IResult> IssueKeyAsync(string id, HttpContext context, IGrainFactory grains, AccessView access)
     {
-        var body = context.Request.ContentLength is > 0 ? await ReadAsync<KeyBody>(context) : null;
+        var body = context.Request.ContentLength is > 0 ? await AdminBodies.ReadOrNullAsync<KeyBody>(context, "key request") : null;
         if (!Identifiers.IsKeyName(body?.Name))
         {
             throw GatewayException.BadRequest($"The key name is not allowed: {Identifiers.KeyNameRule}.", "name");
@@ -133,19 +127,6 @@ internal static class TenantAdminEndpoints
     private static async Task<IResult> GetLimiterAsync(string id, IGrainFactory grains, AccessView access)
     {
         return Results.Json(await LimitUse.DescribeAsync(grains, id, await access.GetAsync()));
-    }
-
-    private static async Task<T?> ReadAsync<T>(HttpContext context)
-        where T : class
-    {
-        try
-        {
-            return await JsonSerializer.DeserializeAsync<T>(context.Request.Body, ReadOptions, context.RequestAborted);
-        }
-        catch (JsonException ex)
-        {
-            throw GatewayException.BadRequest($"The body is not valid: {ex.Message}", null);
-        }
     }
 
     private static async Task CheckModelsAsync(IEnumerable<string> models, ModelCatalogView catalog)

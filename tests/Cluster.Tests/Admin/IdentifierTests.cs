@@ -35,6 +35,21 @@ public sealed class IdentifierTests : IAsyncLifetime, IDisposable
     });
 
     [Theory]
+    [InlineData("""{"deployments":[{"provider":"bogus"}]}""", "deployments[0].provider", "'bogus' is not one of openai")]
+    [InlineData("""{"routing":"fastest","deployments":[{"provider":"echo"}]}""", "routing", "'fastest' is not one of")]
+    public async Task PutModel_UnknownProviderOrRouting_Returns400NamingTheField(string body, string field, string reason)
+    {
+        var response = await _client.SendAsync(HttpMethod.Put, $"{_gateway.BaseUrl}/admin/models/new-model", AdminKey, JsonNode.Parse(body)!.AsObject());
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.Status);
+        Assert.Equal(field, response.Json["error"]!["param"]!.GetValue<string>());
+        Assert.Contains($"'{field}'", response.ErrorMessage, StringComparison.Ordinal);
+        Assert.Contains(reason, response.ErrorMessage, StringComparison.Ordinal);
+        var models = await _client.SendAsync(HttpMethod.Get, $"{_gateway.BaseUrl}/admin/models", AdminKey);
+        Assert.DoesNotContain("new-model", models.Body, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [MemberData(nameof(BadTenantIds))]
     public async Task PutTenant_UnsafeId_Returns400NamingTheRule(string id)
     {

@@ -11,7 +11,9 @@ namespace Cluster.Relay.Routing.Prefix;
 /// answer, the prefix's first rendezvous candidate stands in (the same on every front-end), and the
 /// next report proposes it. About once a second (<see cref="ReportAsync"/>) the requests per home
 /// are reported, which weighs the homes' load and lets a new activation of the grain learn its homes
-/// back; the grain's answer corrects any home that differs.
+/// back (every <see cref="FullReportPeriod"/> the homes unused since the last report are reported
+/// too, so a home idle while the grain moved is learnt back as well); the grain's answer corrects any
+/// home that differs.
 /// </summary>
 internal sealed partial class PrefixHomes(IGrainFactory grains, RoutingOptions options, TimeProvider time, ILogger logger)
 {
@@ -21,7 +23,11 @@ internal sealed partial class PrefixHomes(IGrainFactory grains, RoutingOptions o
     /// <summary>A home unused this long is forgotten here (the grain forgets it after as long).</summary>
     internal static readonly TimeSpan Expiry = TimeSpan.FromMinutes(30);
 
+    /// <summary>How often a report carries every home this front-end holds, used lately or not.</summary>
+    internal static readonly TimeSpan FullReportPeriod = TimeSpan.FromSeconds(30);
+
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<ulong, Home>> _models = new(StringComparer.Ordinal);
+    private long _fullReportAt = time.GetTimestamp();
 
     /// <summary>The prefix's home as this front-end knows it; null when not known (yet).</summary>
     public string? HomeOf(string model, ulong anchor) =>
@@ -69,10 +75,16 @@ internal sealed partial class PrefixHomes(IGrainFactory grains, RoutingOptions o
         }
     }
 
-    /// <summary>Reports each model's homes used since the last report (and the unconfirmed ones); applies the grain's corrections; forgets homes long unused.</summary>
+    /// <summary>Reports each model's homes used since the last report (and the unconfirmed ones, and now and then all); applies the grain's corrections; forgets homes long unused.</summary>
     public async Task ReportAsync()
     {
         var now = time.GetTimestamp();
+        var full = time.GetElapsedTime(_fullReportAt, now) >= FullReportPeriod;
+        if (full)
+        {
+            _fullReportAt = now;
+        }
+
         foreach (var (model, homes) in _models)
         {
             var uses = new List<(ulong Anchor, Home Home, int Requests)>();
@@ -90,7 +102,7 @@ internal sealed partial class PrefixHomes(IGrainFactory grains, RoutingOptions o
                 }
 
                 var requests = Interlocked.Exchange(ref home.Requests, 0);
-                if (requests > 0 || !home.Confirmed)
+                if (requests > 0 || !home.Confirmed || full)
                 {
                     uses.Add((anchor, home, requests));
                 }

@@ -77,6 +77,28 @@ public sealed class PrefixHomesTests
     }
 
     [Fact]
+    public async Task ReportAsync_HomeIdleWhileTheGrainRestarted_LearntBackByTheNextFullReport()
+    {
+        var grain = new SwitchableHomesGrain(_time);
+        var grains = new InMemoryGrainFactory().Register<IPrefixHomesGrain>(_ => grain);
+        var first = FrontEnd(grains);
+        await first.EnsureAsync(Model, 7, CancellationToken.None);
+        first.Count("m", 7);
+        await first.ReportAsync();
+
+        // The prefix goes quiet; the grain's silo dies and a new activation starts empty.
+        grain.Restart();
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await first.ReportAsync();
+        Assert.Null(grain.Table.HomeOf(7));
+
+        _time.Advance(PrefixHomes.FullReportPeriod);
+        await first.ReportAsync();
+
+        Assert.Equal(first.HomeOf("m", 7), grain.Table.HomeOf(7));
+    }
+
+    [Fact]
     public async Task ReportAsync_GrainHoldsAnotherHome_ViewCorrected()
     {
         var grain = new SwitchableHomesGrain(_time) { Down = true };

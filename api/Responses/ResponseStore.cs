@@ -13,9 +13,12 @@ namespace Cluster.Api.Responses;
 /// the conversation, and stores what a turn said. Every read names the caller's tenant, so
 /// another tenant's ids read as absent (404).
 /// </summary>
-internal sealed class ResponseStore(IGrainFactory grains, RelayServices relay, ChainContextCache cache, IOptions<ResponsesOptions> options)
+internal sealed class ResponseStore(IGrainFactory grains, RelayServices relay, ChainContextCache cache, IOptions<ResponsesOptions> options, IServiceProvider services)
 {
     private readonly ResponsesOptions _options = options.Value;
+
+    // Present when this process hosts a silo: new responses are written through it, not the writer grain.
+    private readonly IResponseRecordWriter? _localWriter = services.GetService<IResponseRecordWriter>();
 
     // The expiry hours this front-end has noted at the retention root (a few per day of traffic).
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _notedHours = new(StringComparer.Ordinal);
@@ -135,7 +138,7 @@ internal sealed class ResponseStore(IGrainFactory grains, RelayServices relay, C
                 chainRoot,
                 createdAtMs,
                 expiresAtMs);
-            writes.Add(CallAsync(() => grains.GetGrain<IResponseWriterGrain>(0).StoreAsync(id, stored)));
+            writes.Add(CallAsync(() => _localWriter is { } local ? local.StoreAsync(id, stored) : grains.GetGrain<IResponseWriterGrain>(0).StoreAsync(id, stored)));
         }
 
         if (request.ConversationId is { } conversationId)

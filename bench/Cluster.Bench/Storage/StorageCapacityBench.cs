@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using Azure.Data.Tables;
 using Cluster.Bench.Cli;
+using Cluster.Bench.Processes;
+using Cluster.Bench.Reporting;
 using Cluster.Bench.Runner;
 
 namespace Cluster.Bench.Storage;
@@ -38,7 +40,7 @@ internal static class StorageCapacityBench
             var connection = StorageRoundTrip.AzuriteConnectionString(TablePort);
             var table = new TableClient(connection, "benchcapacity");
             await table.CreateIfNotExistsAsync();
-            Console.WriteLine($"Azurite table storage on 127.0.0.1:{TablePort} (pid {pid}), {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at start; {seconds:0.#} s per cell.");
+            Console.WriteLine($"Azurite table storage on 127.0.0.1:{TablePort} (pid {pid}), {Environment.ProcessorCount} cores, load average {MachineInfo.LoadAverage()} at start; {seconds:0.#} s per cell.");
             Console.WriteLine();
             Console.WriteLine("| rows already stored | entity | writers | writes/s | p50 ms | p99 ms | Azurite CPU | Azurite CPU per write |");
             Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -86,7 +88,7 @@ internal static class StorageCapacityBench
         var payload = new string('x', Math.Min(size, 30_000));
         var extra = size > 30_000 ? new string('y', size - 30_000) : null;
         var timings = new List<double>[writers];
-        var cpuBefore = ProcessCpuMs(pid);
+        var cpuBefore = ProcessCpu.UsedMs(pid);
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, writers).Select(async w =>
         {
@@ -106,7 +108,7 @@ internal static class StorageCapacityBench
             }
         }));
         var elapsed = clock.Elapsed;
-        var cpu = ProcessCpuMs(pid) - cpuBefore;
+        var cpu = ProcessCpu.UsedMs(pid) - cpuBefore;
         var all = timings.SelectMany(t => t).Order().ToList();
         return new Cell(
             all.Count / elapsed.TotalSeconds,
@@ -114,15 +116,6 @@ internal static class StorageCapacityBench
             all[Math.Min(all.Count - 1, (int)(all.Count * 0.99))],
             cpu / elapsed.TotalMilliseconds * 100,
             cpu / all.Count);
-    }
-
-    /// <summary>User and system CPU of a process so far, from <c>/proc</c>.</summary>
-    private static double ProcessCpuMs(int pid)
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        return ticks * 1000.0 / 100; // USER_HZ is 100 on Linux
     }
 
     private sealed record Cell(double PerSecond, double P50, double P99, double CpuPercent, double CpuMsPerWrite);

@@ -25,6 +25,7 @@ public sealed class TracingTests : IAsyncLifetime
         _upstream = await FakeUpstream.StartAsync("traced-upstream");
         var config = new JsonObject
         {
+            ["Tracing"] = new JsonObject { ["Enabled"] = true },
             ["Models"] = new JsonArray(new JsonObject
             {
                 ["Name"] = "traced",
@@ -77,6 +78,25 @@ public sealed class TracingTests : IAsyncLifetime
         await Eventually.UntilAsync(() => _spans.Snapshot().Any(s => IsOurs(s) && s.DisplayName.Contains("models", StringComparison.Ordinal)),
             "the models request's span", TimeSpan.FromSeconds(10), () => Describe());
         Assert.DoesNotContain(_spans.Snapshot(), s => IsOurs(s) && (s.DisplayName.Contains("health", StringComparison.Ordinal) || s.DisplayName.Contains("metrics", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Gateway_NoExporterConfigured_MakesNoTracerProvider()
+    {
+        // Spans nobody exports still cost their activities, so without an OTLP endpoint or
+        // Tracing:Enabled the process does not listen for them at all.
+        Assert.NotNull(_gateway.Services.GetService<TracerProvider>());
+        var config = new JsonObject
+        {
+            ["Models"] = new JsonArray(new JsonObject
+            {
+                ["Name"] = "untraced",
+                ["Deployments"] = new JsonArray(new JsonObject { ["Provider"] = "openai", ["BaseUrl"] = _upstream.BaseUrl }),
+            }),
+        };
+        await using var untraced = await GatewayHost.StartAsync(config);
+        Assert.Null(untraced.Services.GetService<TracerProvider>());
+        Assert.Equal(HttpStatusCode.OK, (await _client.ChatAsync(untraced.BaseUrl, null, "untraced")).Status);
     }
 
     [Fact]

@@ -57,8 +57,13 @@ public interface ISessionGrain : IGrainWithStringKey
     [Alias("Repin")]
     Task RepinAsync(string model, string deploymentId);
 
+    /// <summary>One request's usage (front-ends before <see cref="AddUsagesAsync"/>; kept for a cluster being upgraded).</summary>
     [Alias("AddUsage"), Orleans.Concurrency.OneWay]
     Task AddUsageAsync(TokenUsage usage);
+
+    /// <summary>The usage of a front-end's requests of this session since it last sent it (<c>SessionUsageTally</c>).</summary>
+    [Alias("AddUsages"), Orleans.Concurrency.OneWay]
+    Task AddUsagesAsync(SessionUsage usage);
 
     [Alias("Get")]
     Task<SessionInfo> GetAsync();

@@ -51,10 +51,12 @@ internal sealed class SessionGrain(IOptions<SessionOptions> options, TimeProvide
         return Task.CompletedTask;
     }
 
-    public Task AddUsageAsync(TokenUsage usage)
+    public Task AddUsageAsync(TokenUsage usage) => AddUsagesAsync(new SessionUsage(1, usage.PromptTokens, usage.CompletionTokens));
+
+    public Task AddUsagesAsync(SessionUsage usage)
     {
         Touch();
-        _requests++;
+        _requests += usage.Requests;
         _promptTokens += usage.PromptTokens;
         _completionTokens += usage.CompletionTokens;
         return Task.CompletedTask;

@@ -11,6 +11,7 @@ internal sealed partial class RelayServices(
     UsageRecorder usage,
     LimiterCalls limiters,
     LeaseRenewer leases,
+    SessionUsageTally sessionUsage,
     TokenCounter tokens,
     TimeProvider time,
     IOptions<LimitOptions> limits,
@@ -26,6 +27,8 @@ internal sealed partial class RelayServices(
     public LimiterCalls Limiters => limiters;
 
     public LeaseRenewer Leases => leases;
+
+    public SessionUsageTally SessionUsage => sessionUsage;
 
     public TokenCounter Tokens => tokens;
 

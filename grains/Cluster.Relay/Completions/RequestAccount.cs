@@ -117,8 +117,8 @@ internal sealed class RequestAccount(CompletionRequest request, RelayServices se
         var writes = new List<Task>(3) { services.Usage.RecordAsync(record) };
         if (request.SessionId is { } session)
         {
-            // One-way: session totals are informational, not part of the durability guarantee.
-            _ = services.Grains.GetGrain<ISessionGrain>(ISessionGrain.KeyOf(request.Caller.Tenant, session)).AddUsageAsync(usage);
+            // Informational, not part of the durability guarantee: sent with the session's other requests.
+            services.SessionUsage.Add(ISessionGrain.KeyOf(request.Caller.Tenant, session), usage);
         }
 
         if (_tenantLimiter is { } tenant)

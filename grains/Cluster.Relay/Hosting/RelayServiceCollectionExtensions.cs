@@ -32,6 +32,7 @@ public static class RelayServiceCollectionExtensions
         services.TryAddSingleton<UsageRecorder>();
         services.TryAddSingleton<LedgerSpool>();
         services.TryAddSingleton<LeaseRenewer>();
+        services.TryAddSingleton<SessionUsageTally>();
         services.TryAddSingleton<LimiterCalls>();
         services.AddHostedService<LedgerSpoolReplayer>();
         services.AddOptions<UsageOptions>().BindConfiguration(UsageOptions.SectionName).ValidateOnStart();

@@ -300,12 +300,12 @@ public sealed class SessionTests(ITestOutputHelper output)
 
     private static async Task<JsonObject> SessionAsync(ReplicaSet set, string id, int requests)
     {
-        // Usage reaches the session one-way, just after the response: wait for it briefly.
+        // Usage reaches the session one-way, with the front-end's next send (SessionUsageTally.Period).
         return await Eventually.ValueAsync(
             () => set.AdminGetAsync($"/admin/sessions/{id}?tenant=default"),
             info => info["requests"]!.GetValue<int>() >= requests,
             $"the session to count {requests} request(s)",
-            TimeSpan.FromSeconds(5),
+            TimeSpan.FromSeconds(15),
             TimeSpan.FromMilliseconds(20));
     }
 

@@ -1,3 +1,4 @@
+using Cluster.Relay.Accounting;
 using System.Text;
 using System.Text.Json.Nodes;
 using Cluster.Grains.Access;
@@ -472,6 +473,34 @@ public sealed class CompletionRelayEngineTests : IAsyncLifetime
         Assert.NotEqual(pinned, second[0].DeploymentId);
         var session = _relay.Session(ISessionGrain.KeyOf("default", "s-1"));
         await Eventually.UntilAsync(async () => (await session.GetAsync()).Pins["m"] == second[0].DeploymentId, "the session to be repinned", Wait);
+    }
+
+    [Fact]
+    public async Task RunAsync_SessionRequests_TheirUsageReachesTheSessionOncePerPeriod()
+    {
+        var model = UnitRelay.Model("m", UnitRelay.Deployment("d1"));
+        var request = Stream("m") with { SessionId = "s-3" };
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(RelayEventKind.Finished, (await _relay.CollectAsync(request with { RequestId = $"req_{i}" }, model))[^1].Kind);
+        }
+
+        // Settled, but the totals wait for the period: no request made a session call of its own.
+        var session = _relay.Session(ISessionGrain.KeyOf("default", "s-3"));
+        Assert.Equal(0, (await session.GetAsync()).Requests);
+
+        _relay.Time.Advance(SessionUsageTally.Period);
+        var info = await Eventually.ValueAsync(session.GetAsync, i => i.Requests > 0, "the session's totals", Wait);
+        Assert.Equal(3, info.Requests);
+        var perRequest = Assert.Single(_relay.LedgerRecords.Select(r => r.PromptTokens).Distinct());
+        Assert.Equal(3 * perRequest, info.PromptTokens);
+        Assert.Equal(_relay.LedgerRecords.Sum(r => r.CompletionTokens), info.CompletionTokens);
+
+        // A period with nothing new sends nothing, and the next requests count from there.
+        _relay.Time.Advance(SessionUsageTally.Period);
+        await _relay.CollectAsync(request with { RequestId = "req_3" }, model);
+        _relay.Time.Advance(SessionUsageTally.Period);
+        Assert.Equal(4, (await Eventually.ValueAsync(session.GetAsync, i => i.Requests > 3, "the fourth request's totals", Wait)).Requests);
     }
 
     [Fact]

@@ -45,11 +45,13 @@ public sealed class InMemorySessionGrain(string key) : ISessionGrain
         return Task.CompletedTask;
     }
 
-    public Task AddUsageAsync(TokenUsage usage)
+    public Task AddUsageAsync(TokenUsage usage) => AddUsagesAsync(new SessionUsage(1, usage.PromptTokens, usage.CompletionTokens));
+
+    public Task AddUsagesAsync(SessionUsage usage)
     {
         lock (_gate)
         {
-            _requests++;
+            _requests += usage.Requests;
             _promptTokens += usage.PromptTokens;
             _completionTokens += usage.CompletionTokens;
         }

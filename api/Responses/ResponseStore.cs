@@ -20,9 +20,6 @@ internal sealed class ResponseStore(IGrainFactory grains, RelayServices relay, C
     // Present when this process hosts a silo: new responses are written through it, not the writer grain.
     private readonly IResponseRecordWriter? _localWriter = services.GetService<IResponseRecordWriter>();
 
-    // The expiry hours this front-end has noted at the retention root (a few per day of traffic).
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _notedHours = new(StringComparer.Ordinal);
-
     /// <summary>
     /// A call to a response or conversation grain, sent again while the cluster moves the grain
     /// off a silo that died (every call is idempotent: stores replace, appends skip items already there).
@@ -225,18 +222,11 @@ internal sealed class ResponseStore(IGrainFactory grains, RelayServices relay, C
 
     /// <summary>
     /// Notes the response in the retention index, so the sweep deletes it even if nobody reads it
-    /// again; the hour is noted at the root once per front-end.
+    /// again: through this process's silo when it hosts one (straight to storage), else through the
+    /// writer grain on a silo.
     /// </summary>
-    private async Task IndexAsync(string id, long expiresAtMs)
-    {
-        var hour = IResponseExpiryGrain.HourOf(expiresAtMs);
-        await CallAsync(() => grains.GetGrain<IResponseExpiryGrain>(IResponseExpiryGrain.KeyOf(hour, id)).AddAsync(id));
-        if (!_notedHours.ContainsKey(hour))
-        {
-            await CallAsync(() => grains.GetGrain<IResponseRetentionGrain>(0).AddHourAsync(hour));
-            _notedHours[hour] = true;
-        }
-    }
+    private Task IndexAsync(string id, long expiresAtMs) =>
+        CallAsync(() => _localWriter is { } local ? local.IndexAsync(id, expiresAtMs) : grains.GetGrain<IResponseWriterGrain>(0).IndexAsync(id, expiresAtMs));
 
     public long NowMs => relay.Time.GetUtcNow().ToUnixTimeMilliseconds();
 }

@@ -1,9 +1,12 @@
 namespace Cluster.Grains.Responses;
 
 /// <summary>
-/// One bucket of the retention index (key <see cref="KeyOf"/>: an hour and a shard): the ids of the
-/// stored responses that expire within that hour. Swept once the hour is over: every response in
-/// it that has expired is deleted from storage, then the bucket itself.
+/// One bucket of the retention index: the ids of the stored responses that expire within an hour.
+/// A bucket is either one of the hour's shards (key <see cref="KeyOf(string, int)"/>, written
+/// through this grain), or a writer's own (key <see cref="WriterKeyOf"/>, written
+/// straight to storage by the silo's <see cref="IResponseRecordWriter"/> and noted at the root).
+/// Swept once the hour is over: every response in it that has expired is deleted from storage,
+/// then the bucket itself.
 /// </summary>
 [Alias("Cluster.IResponseExpiryGrain")]
 public interface IResponseExpiryGrain : IGrainWithStringKey
@@ -18,6 +21,9 @@ public interface IResponseExpiryGrain : IGrainWithStringKey
     public static string KeyOf(string hour, string responseId) => KeyOf(hour, (int)((uint)StableHash(responseId) % Shards));
 
     public static string KeyOf(string hour, int shard) => $"{hour}-{shard.ToString("00", System.Globalization.CultureInfo.InvariantCulture)}";
+
+    /// <summary>The key of a writer's own bucket of <paramref name="hour"/>; <paramref name="writer"/> is unique to the writer.</summary>
+    public static string WriterKeyOf(string hour, string writer) => $"{hour}-{writer}";
 
     /// <summary>Notes a response of this bucket; durable when it returns.</summary>
     [Alias("Add")]

@@ -12,6 +12,14 @@ public interface IResponseRetentionGrain : IGrainWithIntegerKey
     [Alias("AddHour")]
     Task AddHourAsync(string hour);
 
+    /// <summary>
+    /// Notes a writer's own bucket of <paramref name="hour"/> (key from
+    /// <see cref="IResponseExpiryGrain.WriterKeyOf"/>), swept with the hour's shards;
+    /// durable when it returns, and before anything is written to the bucket.
+    /// </summary>
+    [Alias("AddBucket")]
+    Task AddBucketAsync(string hour, string bucket);
+
     /// <summary>Sweeps every noted hour that ended before <paramref name="nowMs"/>; the number of responses deleted.</summary>
     [Alias("Sweep")]
     Task<int> SweepAsync(long nowMs);

@@ -5,10 +5,11 @@ using Orleans.Storage;
 namespace Cluster.Grains.Responses;
 
 /// <summary>
-/// One hour's shard of the retention index, written append-only: each write stores a new part row
-/// holding only the ids added since the last one, so a response costs its own id, not a rewrite of
-/// the whole bucket (a busy hour's bucket grows to thousands of ids). Adds that arrive while a part
-/// is being written go together in the next part (one write in flight).
+/// One bucket of the retention index, written append-only through an <see cref="ExpiryPartLog"/>:
+/// each write stores a new part row holding only the ids added since the last one, so a response
+/// costs its own id, not a rewrite of the whole bucket (a busy hour's bucket grows to thousands of
+/// ids). The buckets a silo's <see cref="ResponseRecordWriter"/> writes itself are swept by this
+/// grain too: they have the same rows under a key of their own.
 /// </summary>
 [Reentrant]
 internal sealed class ResponseExpiryGrain : Grain, IResponseExpiryGrain
@@ -16,17 +17,13 @@ internal sealed class ResponseExpiryGrain : Grain, IResponseExpiryGrain
     private const string LegacyName = "expiry";
 
     private IGrainStorage _storage = null!;
+    private ExpiryPartLog _log = null!;
 
     // The parts stored, in order (their rows' versions, for the sweep's deletes).
     private readonly List<GrainState<ResponseExpiryState>> _parts = [];
 
     // Ids stored or being stored by this activation: an add sent again (a retried call) is not written twice.
     private readonly HashSet<string> _known = new(StringComparer.Ordinal);
-
-    // The ids waiting for the next part, and the completion their callers wait on.
-    private HashSet<string>? _gathering;
-    private TaskCompletionSource? _gathered;
-    private Task _writing = Task.CompletedTask;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -36,7 +33,7 @@ internal sealed class ResponseExpiryGrain : Grain, IResponseExpiryGrain
         while (true)
         {
             var part = new GrainState<ResponseExpiryState>(new ResponseExpiryState());
-            await _storage.ReadStateAsync(PartName(_parts.Count), this.GetGrainId(), part);
+            await _storage.ReadStateAsync(ExpiryPartLog.PartName(_parts.Count), this.GetGrainId(), part);
             if (!part.RecordExists)
             {
                 break;
@@ -45,31 +42,33 @@ internal sealed class ResponseExpiryGrain : Grain, IResponseExpiryGrain
             _parts.Add(part);
             _known.UnionWith(part.State!.ResponseIds);
         }
+
+        _log = new ExpiryPartLog(_storage, this.GetGrainId(), _parts.Count, _parts.Add);
     }
 
-    public Task AddAsync(string responseId)
+    public async Task AddAsync(string responseId)
     {
         if (!_known.Add(responseId))
         {
-            return Task.CompletedTask;
+            return;
         }
 
-        _gathering ??= new HashSet<string>(StringComparer.Ordinal);
-        _gathered ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _gathering.Add(responseId);
-        var stored = _gathered.Task;
-        if (_writing.IsCompleted)
+        try
         {
-            _writing = WriteGatheredAsync();
+            await _log.AddAsync(responseId);
         }
-
-        return stored;
+        catch
+        {
+            // Not stored: a retried add writes it again.
+            _known.Remove(responseId);
+            throw;
+        }
     }
 
     public async Task<int> SweepAsync()
     {
         // Nothing is added to an hour being swept (it is over), but a write still in flight finishes first.
-        await _writing;
+        await _log.Writing;
 
         var legacy = new GrainState<ResponseExpiryState>(new ResponseExpiryState());
         await _storage.ReadStateAsync(LegacyName, this.GetGrainId(), legacy);
@@ -92,7 +91,7 @@ internal sealed class ResponseExpiryGrain : Grain, IResponseExpiryGrain
         // Newest part first, so a sweep cut short leaves parts numbered without gaps.
         for (var i = _parts.Count - 1; i >= 0; i--)
         {
-            await _storage.ClearStateAsync(PartName(i), this.GetGrainId(), _parts[i]);
+            await _storage.ClearStateAsync(ExpiryPartLog.PartName(i), this.GetGrainId(), _parts[i]);
             _parts.RemoveAt(i);
         }
 
@@ -102,53 +101,8 @@ internal sealed class ResponseExpiryGrain : Grain, IResponseExpiryGrain
         }
 
         _known.Clear();
+        _log = new ExpiryPartLog(_storage, this.GetGrainId(), 0, _parts.Add);
         DeactivateOnIdle();
         return deleted;
     }
-
-    /// <summary>Writes gathered ids as parts, one at a time, until none wait; a failed part fails its callers.</summary>
-    private async Task WriteGatheredAsync()
-    {
-        while (_gathering is { } ids)
-        {
-            var done = _gathered!;
-            _gathering = null;
-            _gathered = null;
-            try
-            {
-                await WritePartAsync(ids);
-                done.SetResult();
-            }
-            catch (Exception ex)
-            {
-                // Not stored: a retried add writes them again.
-                _known.ExceptWith(ids);
-                done.SetException(ex);
-            }
-        }
-    }
-
-    private async Task WritePartAsync(HashSet<string> ids)
-    {
-        var number = _parts.Count;
-        var part = new GrainState<ResponseExpiryState>(new ResponseExpiryState { ResponseIds = ids });
-        try
-        {
-            await _storage.WriteStateAsync(PartName(number), this.GetGrainId(), part);
-        }
-        catch (InconsistentStateException)
-        {
-            // An earlier write of this part went through though its caller saw it fail: keep both.
-            var stored = new GrainState<ResponseExpiryState>(new ResponseExpiryState());
-            await _storage.ReadStateAsync(PartName(number), this.GetGrainId(), stored);
-            part.State!.ResponseIds.UnionWith(stored.State!.ResponseIds);
-            part.ETag = stored.ETag;
-            part.RecordExists = stored.RecordExists;
-            await _storage.WriteStateAsync(PartName(number), this.GetGrainId(), part);
-        }
-
-        _parts.Add(part);
-    }
-
-    private static string PartName(int number) => "expiry-part-" + number.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

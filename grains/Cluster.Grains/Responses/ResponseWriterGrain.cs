@@ -7,4 +7,6 @@ namespace Cluster.Grains.Responses;
 internal sealed class ResponseWriterGrain(IResponseRecordWriter writer) : Grain, IResponseWriterGrain
 {
     public Task StoreAsync(string id, StoredResponse response) => writer.StoreAsync(id, response);
+
+    public Task IndexAsync(string id, long expiresAtMs) => writer.IndexAsync(id, expiresAtMs);
 }

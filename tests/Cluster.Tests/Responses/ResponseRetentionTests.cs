@@ -125,6 +125,77 @@ public sealed class ResponseRetentionTests(FakeTimeClusterFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task IndexAsync_SilosOwnWriter_BucketNotedAtTheRootAndSweptWithItsHour()
+    {
+        var grains = fixture.SiloGrainFactories[0];
+        var silo = fixture.Cluster.Silos[0].ServiceProvider;
+        var writer = silo.GetRequiredService<IResponseRecordWriter>();
+        var storage = silo.GetRequiredKeyedService<IGrainStorage>(GrainStorage.Name);
+        var now = fixture.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        var expiresMs = now + (long)TimeSpan.FromDays(3).TotalMilliseconds;
+        var hour = IResponseExpiryGrain.HourOf(expiresMs);
+
+        // Turns ending together, as a front-end hosting this silo writes them: record, then index entry.
+        var ids = Enumerable.Range(0, 6).Select(_ => "resp_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24))).ToArray();
+        await Task.WhenAll(ids.Select(async id =>
+        {
+            await writer.StoreAsync(id, new StoredResponse("tenant", "{}", "[]", null, id, now, expiresMs));
+            await writer.IndexAsync(id, expiresMs);
+        }));
+        var kept = "resp_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+        var keptExpiresMs = now + (long)TimeSpan.FromDays(20).TotalMilliseconds;
+        await writer.StoreAsync(kept, new StoredResponse("tenant", "{}", "[]", null, kept, now, keptExpiresMs));
+        await writer.IndexAsync(kept, keptExpiresMs);
+
+        // The root lists the writer's bucket of the hour, and its parts hold every id, with no grain in between.
+        var root = await ReadRootAsync(storage, grains);
+        var bucketKey = Assert.Single(root.Buckets[hour]);
+        var bucket = grains.GetGrain<IResponseExpiryGrain>(bucketKey);
+        var (rows, indexed) = await ReadPartsAsync(storage, bucket.GetGrainId());
+        Assert.Equal(ids.Order(), indexed.Order());
+        Assert.InRange(rows.Count, 1, ids.Length);
+
+        fixture.Time.Advance(TimeSpan.FromDays(4));
+        await grains.GetGrain<IResponseRetentionGrain>(0).SweepAsync(fixture.Time.GetUtcNow().ToUnixTimeMilliseconds());
+
+        foreach (var id in ids)
+        {
+            Assert.False(await ExistsInStorageAsync(grains.GetGrain<IResponseGrain>(id)), $"{id} is still stored.");
+        }
+
+        Assert.True(await ExistsInStorageAsync(grains.GetGrain<IResponseGrain>(kept)));
+        Assert.Empty((await ReadPartsAsync(storage, bucket.GetGrainId())).Rows);
+        Assert.DoesNotContain(hour, (await ReadRootAsync(storage, grains)).Buckets.Keys);
+    }
+
+    private static async Task<ResponseRetentionState> ReadRootAsync(IGrainStorage storage, IGrainFactory grains)
+    {
+        var root = new GrainState<ResponseRetentionState>(new ResponseRetentionState());
+        await storage.ReadStateAsync("retention", grains.GetGrain<IResponseRetentionGrain>(0).GetGrainId(), root);
+        return root.State!;
+    }
+
+    /// <summary>The part rows of a bucket, read as the sweep reads them (in order, until the first gap), and the ids they hold.</summary>
+    private static async Task<(List<string> Rows, List<string> Ids)> ReadPartsAsync(IGrainStorage storage, GrainId bucket)
+    {
+        var rows = new List<string>();
+        var ids = new List<string>();
+        while (true)
+        {
+            var row = "expiry-part-" + rows.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var part = new GrainState<ResponseExpiryState>(new ResponseExpiryState());
+            await storage.ReadStateAsync(row, bucket, part);
+            if (!part.RecordExists)
+            {
+                return (rows, ids);
+            }
+
+            rows.Add(row);
+            ids.AddRange(part.State!.ResponseIds);
+        }
+    }
+
     /// <summary>Stores a response and notes it in the retention index, as the front-end does.</summary>
     private static async Task<string> StoreAsync(IGrainFactory grains, long createdMs, long expiresMs)
     {

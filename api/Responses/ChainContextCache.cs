@@ -31,8 +31,12 @@ internal sealed class ChainContextCache(IOptions<ResponsesOptions> options)
         return false;
     }
 
-    /// <summary>Keeps <paramref name="context"/>, the context a turn continuing response <paramref name="id"/> replays.</summary>
-    public void Add(string id, string tenant, TurnContext context)
+    /// <summary>
+    /// Keeps <paramref name="context"/>, the context a turn continuing response <paramref name="id"/>
+    /// replays. Its first <paramref name="built"/> items are already shared (they came from this
+    /// cache), so a chain's turn builds only its own items, not the whole chain again.
+    /// </summary>
+    public void Add(string id, string tenant, TurnContext context, int built = 0)
     {
         if (_capacity == 0)
         {
@@ -41,9 +45,9 @@ internal sealed class ChainContextCache(IOptions<ResponsesOptions> options)
 
         // Shared by concurrent readers from now on: JSON nodes build their children on first
         // access, so every node is built here, once, before anyone else can see it.
-        foreach (var item in context.Items)
+        for (var i = built; i < context.Items.Count; i++)
         {
-            Materialize(item);
+            Materialize(context.Items[i]);
         }
 
         if (_entries.TryAdd(id, new Entry(tenant, context)))

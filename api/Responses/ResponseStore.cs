@@ -126,11 +126,10 @@ internal sealed class ResponseStore(IGrainFactory grains, RelayServices relay, C
         var expiresAtMs = createdAtMs + (long)_options.Retention.TotalMilliseconds;
         if (request.Store)
         {
-            var inputs = new JsonArray([.. request.InputItems.Select(i => (JsonNode)i.DeepClone())]);
             var stored = new StoredResponse(
                 tenant,
                 System.Text.Encoding.UTF8.GetString(json),
-                ResponsesJson.Text(inputs),
+                ResponsesJson.ArrayText(request.InputItems),
                 request.PreviousResponseId,
                 chainRoot,
                 createdAtMs,
@@ -154,7 +153,7 @@ internal sealed class ResponseStore(IGrainFactory grains, RelayServices relay, C
             said.AddRange(context.Items);
             said.AddRange(request.InputItems);
             said.AddRange(response["output"]!.AsArray().Select(i => i!.AsObject()));
-            cache.Add(id, tenant, new TurnContext(said, chainRoot, [.. context.Chain, id], Math.Min(context.ExpiresAtMs, expiresAtMs)));
+            cache.Add(id, tenant, new TurnContext(said, chainRoot, [.. context.Chain, id], Math.Min(context.ExpiresAtMs, expiresAtMs)), built: context.Items.Count);
         }
 
         return json;

@@ -22,4 +22,22 @@ internal static class ResponsesJson
     }
 
     public static string Text(JsonNode node) => System.Text.Encoding.UTF8.GetString(Bytes(node));
+
+    /// <summary>The items as one JSON array, written as they are (no copy: an item may belong to another array).</summary>
+    public static string ArrayText(IEnumerable<JsonNode> items)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartArray();
+            foreach (var item in items)
+            {
+                item.WriteTo(writer);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 }

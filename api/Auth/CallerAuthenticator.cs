@@ -22,6 +22,11 @@ internal sealed partial class CallerAuthenticator : IDisposable
     private readonly ILogger<CallerAuthenticator> _logger;
     private readonly bool _keysRequired;
     private readonly ConcurrentDictionary<string, long> _lastUsed = new(StringComparer.Ordinal);
+
+    // Keys a fresh check did not find, by hash, with when (bounded: cleared when full).
+    private const int MaxUnknownKeys = 10_000;
+    private static readonly TimeSpan UnknownFor = TimeSpan.FromSeconds(1);
+    private readonly ConcurrentDictionary<string, long> _unknown = new(StringComparer.Ordinal);
     private readonly ITimer _touch;
     private readonly TimeProvider _time;
     private readonly FailedAuthentications _failures;
@@ -43,10 +48,14 @@ internal sealed partial class CallerAuthenticator : IDisposable
         var token = BearerToken(context.Request);
         var index = await _access.GetAsync();
         var hash = token is null ? null : KeyHash.Of(token);
-        if (hash is not null && !index.TryFindKey(hash, out _, out _))
+        if (hash is not null && !index.TryFindKey(hash, out _, out _) && !RecentlyUnknown(hash))
         {
             // Perhaps a key issued a moment ago through another front-end.
-            index = await _access.GetFreshAsync();
+            index = await FreshAsync(index);
+            if (!index.TryFindKey(hash, out _, out _))
+            {
+                NoteUnknown(hash);
+            }
         }
 
         if (hash is not null && index.TryFindKey(hash, out var key, out var tenant))
@@ -66,6 +75,42 @@ internal sealed partial class CallerAuthenticator : IDisposable
         }
 
         return new AuthenticatedCaller(CallerIdentity.Default, index.Tenant(DefaultTenant));
+    }
+
+    /// <summary>
+    /// The access directory checked now. In open mode a check the cluster cannot answer (its
+    /// directory moving after a silo died) leaves the caller unknown, so anonymous, as it would be
+    /// anyway, instead of failing the request; in keys mode the caller cannot be told, so it fails.
+    /// </summary>
+    private async Task<AccessIndex> FreshAsync(AccessIndex cached)
+    {
+        try
+        {
+            return await _access.GetFreshAsync();
+        }
+        catch (Exception ex) when (!_keysRequired && (ex is TimeoutException || Cluster.Relay.Cluster.ClusterCalls.IsTransient(ex)))
+        {
+            return cached;
+        }
+    }
+
+    /// <summary>
+    /// Whether a fresh check missed <paramref name="hash"/> within the last <see cref="UnknownFor"/>:
+    /// an OpenAI client in open mode sends some key with every request, and checking the directory
+    /// for it each time would cost every request a grain call. A key issued meanwhile is still
+    /// found within that time, when the local copy refreshes.
+    /// </summary>
+    private bool RecentlyUnknown(string hash) =>
+        _unknown.TryGetValue(hash, out var at) && _time.GetElapsedTime(at) < UnknownFor;
+
+    private void NoteUnknown(string hash)
+    {
+        if (_unknown.Count >= MaxUnknownKeys)
+        {
+            _unknown.Clear();
+        }
+
+        _unknown[hash] = _time.GetTimestamp();
     }
 
     public static string? BearerToken(HttpRequest request)

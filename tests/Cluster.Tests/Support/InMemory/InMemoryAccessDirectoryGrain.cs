@@ -11,6 +11,9 @@ public sealed class InMemoryAccessDirectoryGrain : IAccessDirectoryGrain
 
     public int SnapshotReads;
 
+    /// <summary>When set, version reads fail with it, as a directory on a silo that just died does.</summary>
+    public Exception? Failure { get; set; }
+
     public void Publish(params TenantDefinition[] tenants)
     {
         var current = Volatile.Read(ref _snapshot);
@@ -20,6 +23,11 @@ public sealed class InMemoryAccessDirectoryGrain : IAccessDirectoryGrain
     public Task<long> GetVersionAsync()
     {
         Interlocked.Increment(ref VersionReads);
+        if (Failure is { } failure)
+        {
+            return Task.FromException<long>(failure);
+        }
+
         return Task.FromResult(Volatile.Read(ref _snapshot).Version);
     }
 

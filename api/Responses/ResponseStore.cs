@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Cluster.Grains.Conversations;
 using Cluster.Grains.Errors;
 using Cluster.Grains.Responses;
+using Cluster.Grains.Runtime;
 using Cluster.Relay.Cluster;
 using Cluster.Relay.Completions;
 using Microsoft.Extensions.Options;
@@ -28,9 +29,9 @@ internal sealed class ResponseStore(IGrainFactory grains, RelayServices relay, C
 
     public Task CallAsync(Func<Task> call) => ClusterCalls.RetryAsync(call, relay.RetryWindow, relay.Time);
 
-    public IResponseGrain Response(string id) => grains.GetGrain<IResponseGrain>(id);
+    public IResponseGrain Response(string id) => grains.Get<IResponseGrain>(id);
 
-    public IConversationGrain Conversation(string id) => grains.GetGrain<IConversationGrain>(id);
+    public IConversationGrain Conversation(string id) => grains.Get<IConversationGrain>(id);
 
     /// <summary>
     /// What was said before this turn: the inputs and outputs of every response of the chain

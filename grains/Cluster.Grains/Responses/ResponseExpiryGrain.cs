@@ -1,3 +1,4 @@
+using Cluster.Grains.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Concurrency;
 using Orleans.Storage;
@@ -82,7 +83,7 @@ internal sealed class ResponseExpiryGrain : Grain, IResponseExpiryGrain
         foreach (var id in ids)
         {
             // A response deleted by its owner reads as absent: nothing remains of it either.
-            if (await GrainFactory.GetGrain<IResponseGrain>(id).ExpireAsync())
+            if (await GrainFactory.Get<IResponseGrain>(id).ExpireAsync())
             {
                 deleted++;
             }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
+using Cluster.Grains.Runtime;
 using Orleans.Storage;
 
 namespace Cluster.Grains.Responses;
@@ -23,7 +24,7 @@ internal sealed class ResponseRecordWriter(IServiceProvider services, IGrainFact
 
     public async Task StoreAsync(string id, StoredResponse response)
     {
-        var grainId = grains.GetGrain<IResponseGrain>(id).GetGrainId();
+        var grainId = grains.Get<IResponseGrain>(id).GetGrainId();
         var state = new GrainState<ResponseGrainState>(new ResponseGrainState { Response = response });
         try
         {

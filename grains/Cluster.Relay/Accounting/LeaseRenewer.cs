@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Cluster.Grains.Runtime;
 using Microsoft.Extensions.Logging;
 
 namespace Cluster.Relay.Accounting;
@@ -46,7 +47,7 @@ internal sealed partial class LeaseRenewer : IDisposable
             {
                 try
                 {
-                    await _grains.GetGrain<ILimiterGrain>(group.Key).ReclaimAsync([.. group]);
+                    await _grains.Get<ILimiterGrain>(group.Key).ReclaimAsync([.. group]);
                 }
                 catch (Exception ex)
                 {

@@ -1,3 +1,4 @@
+using Cluster.Grains.Runtime;
 using Cluster.Relay.Cluster;
 using Microsoft.Extensions.Options;
 
@@ -14,7 +15,7 @@ internal sealed class LimiterCalls
 
     public LimiterCalls(IGrainFactory grains, IOptions<RelayClusterOptions> cluster, TimeProvider time) =>
         _batches = new CallBatcher<LimiterOp, Admission?>((limiter, ops) =>
-            ClusterCalls.RetryAsync(() => grains.GetGrain<ILimiterGrain>(limiter).ApplyAsync(ops), cluster.Value.RetryWindow, time));
+            ClusterCalls.RetryAsync(() => grains.Get<ILimiterGrain>(limiter).ApplyAsync(ops), cluster.Value.RetryWindow, time));
 
     public async Task<Admission> AdmitAsync(string limiter, AdmissionRequest request) =>
         await _batches.SendAsync(limiter, LimiterOp.Admit(request)).ConfigureAwait(false)

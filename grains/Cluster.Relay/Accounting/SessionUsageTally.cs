@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Cluster.Grains.Runtime;
 using Cluster.Grains.Sessions;
 
 namespace Cluster.Relay.Accounting;
@@ -69,7 +70,7 @@ internal sealed class SessionUsageTally : IDisposable
 
             try
             {
-                _ = _grains.GetGrain<ISessionGrain>(key).AddUsagesAsync(due);
+                _ = _grains.Get<ISessionGrain>(key).AddUsagesAsync(due);
             }
             catch (Exception)
             {

@@ -1,3 +1,4 @@
+using Cluster.Grains.Runtime;
 using Cluster.Relay.Cluster;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -28,7 +29,7 @@ internal sealed partial class UsageRecorder
         (_grains, _spool, _options, _time, _logger) = (grains, spool, options.Value, time, logger);
         _batches = new CallBatcher<UsageRecord, bool>(async (page, records) =>
         {
-            var ledger = _grains.GetGrain<IUsageLedgerGrain>(page);
+            var ledger = _grains.Get<IUsageLedgerGrain>(page);
             await ClusterCalls.RetryAsync(() => ledger.RecordManyAsync(records), _options.DurableWait, _time, IsUnavailable).ConfigureAwait(false);
             return new bool[records.Length];
         });
@@ -57,7 +58,7 @@ internal sealed partial class UsageRecorder
     /// <summary>Stores a record in its ledger page, resending while the page is unreachable, for up to <paramref name="window"/>.</summary>
     public Task StoreAsync(UsageRecord record, TimeSpan window)
     {
-        var page = _grains.GetGrain<IUsageLedgerGrain>(UsageLedger.KeyOf(record, _options.LedgerShards));
+        var page = _grains.Get<IUsageLedgerGrain>(UsageLedger.KeyOf(record, _options.LedgerShards));
         return ClusterCalls.RetryAsync(() => page.RecordAsync(record), window, _time, IsUnavailable);
     }
 

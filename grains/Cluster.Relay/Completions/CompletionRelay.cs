@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using Cluster.Grains.Runtime;
 using Cluster.Relay.Cluster;
 using Cluster.Relay.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -234,7 +235,7 @@ internal sealed partial class CompletionRelay(
             var order = balancer.Order(models[m], request.Prompt);
             if (m == 0 && request.SessionId is { } sessionId && order.Count > 1)
             {
-                session = services.Grains.GetGrain<ISessionGrain>(ISessionGrain.KeyOf(request.Caller.Tenant, sessionId));
+                session = services.Grains.Get<ISessionGrain>(ISessionGrain.KeyOf(request.Caller.Tenant, sessionId));
 
                 // Counted on the deployment it ranked first while the session answers: requests ranked
                 // meanwhile see it, so a burst of new sessions spreads out instead of all pinning the

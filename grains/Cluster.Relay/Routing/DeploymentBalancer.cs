@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Cluster.Grains.Models;
+using Cluster.Grains.Runtime;
 using Cluster.Relay.Routing.Strategies;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -198,7 +199,7 @@ internal sealed partial class DeploymentBalancer : IDeploymentLoads, IDisposable
         var recoveries = Volatile.Read(ref load.Recoveries);
         try
         {
-            var grain = _grains.GetGrain<IDeploymentStatusGrain>(id);
+            var grain = _grains.Get<IDeploymentStatusGrain>(id);
             var status = await grain.ReportAsync(report, _options.Policy(load.BaseUrl));
             load.Update(status, report.InFlight, report.Waiting, recoveries);
             if (status.State == CircuitState.HalfOpen && await grain.TryProbeAsync())

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Cluster.Grains.Runtime;
 using Microsoft.Extensions.Logging;
 
 namespace Cluster.Relay.Routing.Prefix;
@@ -116,7 +117,7 @@ internal sealed partial class PrefixHomes(IGrainFactory grains, RoutingOptions o
             var sent = uses.OrderByDescending(u => u.Requests).Take(MaxReport).ToArray();
             try
             {
-                var corrections = await grains.GetGrain<IPrefixHomesGrain>(model)
+                var corrections = await grains.Get<IPrefixHomesGrain>(model)
                     .ReportAsync([.. sent.Select(u => new PrefixHomeUse(u.Anchor, u.Home.Deployment!, u.Requests))]).ConfigureAwait(false);
                 foreach (var (_, home, _) in sent)
                 {
@@ -144,7 +145,7 @@ internal sealed partial class PrefixHomes(IGrainFactory grains, RoutingOptions o
         try
         {
             var candidates = new PrefixHomeCandidates([.. order.Select(d => d.Id)], [.. order.Select(d => d.Weight)], options.PrefixHomeSlackPercent / 100.0);
-            home.Deployment = await grains.GetGrain<IPrefixHomesGrain>(model.Name).PlaceAsync(anchor, candidates).ConfigureAwait(false);
+            home.Deployment = await grains.Get<IPrefixHomesGrain>(model.Name).PlaceAsync(anchor, candidates).ConfigureAwait(false);
             home.Confirmed = true;
         }
         catch (Exception ex)

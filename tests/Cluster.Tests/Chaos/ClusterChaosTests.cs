@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using Cluster.Grains.Usage;
 using Cluster.Relay.Accounting;
 using Cluster.Tests.Support;
 using Cluster.Tests.Usage;
@@ -52,9 +53,16 @@ public sealed class ClusterChaosTests(ITestOutputHelper output) : IAsyncLifetime
 
     private string ServiceId => "chaos-" + _run;
 
-    private string Tenant => "chaos-" + _run;
+    // Several tenants, as the service has: one tenant's limiter is one grain on every request's
+    // path, a hot spot no placement can spread, and with one tenant it alone decided which silo
+    // got the work after a restart.
+    private const int Tenants = 4;
 
-    private string Key => "sk-chaos-" + _run;
+    private string Tenant(int tenant) => $"chaos-{_run}-{tenant}";
+
+    private string Key(int tenant) => $"sk-chaos-{_run}-{tenant}";
+
+    private static int TenantOf(int session) => session % Tenants;
 
     public async Task InitializeAsync()
     {
@@ -81,7 +89,12 @@ public sealed class ClusterChaosTests(ITestOutputHelper output) : IAsyncLifetime
 
             // A limit far above the load: the tenant's limiter is on every request's path, so its
             // silo's death is part of the test, without refusing anything.
-            ["Tenants"] = new JsonArray(new JsonObject { ["Id"] = Tenant, ["Keys"] = new JsonArray(Key), ["Limits"] = new JsonObject { ["Rpm"] = 1_000_000 } }),
+            ["Tenants"] = new JsonArray([.. Enumerable.Range(0, Tenants).Select(t => (JsonNode)new JsonObject
+            {
+                ["Id"] = Tenant(t),
+                ["Keys"] = new JsonArray(Key(t)),
+                ["Limits"] = new JsonObject { ["Rpm"] = 1_000_000 },
+            })]),
         }.ToJsonString());
     }
 
@@ -118,7 +131,12 @@ public sealed class ClusterChaosTests(ITestOutputHelper output) : IAsyncLifetime
         // Records the ledger could not take in time were spooled; the front-ends replay them.
         await WaitUntilAsync(() => fronts.All(f => !f.Services.GetRequiredService<LedgerSpool>().HasWork), "the front-ends' spools to drain", TimeSpan.FromSeconds(60));
         var spooled = fronts.Sum(f => f.Services.GetRequiredService<LedgerSpool>().Appended);
-        var ledger = await LedgerPages.ReadAsync(fronts[0].Services.GetRequiredService<IGrainFactory>(), Tenant);
+        var ledger = new List<UsageRecord>();
+        for (var t = 0; t < Tenants; t++)
+        {
+            ledger.AddRange(await LedgerPages.ReadAsync(fronts[0].Services.GetRequiredService<IGrainFactory>(), Tenant(t)));
+        }
+
         var ids = ledger.Select(r => r.RequestId).ToList();
         var ledgerTokens = ledger.Sum(r => (long)r.TotalTokens);
         var servedTokens = _upstreams.Sum(u => u.ServedPromptTokens + u.ServedCompletionTokens);
@@ -151,7 +169,7 @@ public sealed class ClusterChaosTests(ITestOutputHelper output) : IAsyncLifetime
         {
             if (deployments.Distinct().Count() > 1)
             {
-                var info = await new AdminApi(_client, fronts[0].BaseUrl, AdminKey).GetAsync($"/admin/sessions/{SessionId(session)}?tenant={Tenant}");
+                var info = await new AdminApi(_client, fronts[0].BaseUrl, AdminKey).GetAsync($"/admin/sessions/{SessionId(session)}?tenant={Tenant(TenantOf(session))}");
                 Assert.True(info["requests"]!.GetValue<long>() < deployments.Count, $"Session {session} moved ({string.Join(",", deployments)}) while its pin survived: {info.ToJsonString()}");
             }
         }
@@ -226,7 +244,7 @@ public sealed class ClusterChaosTests(ITestOutputHelper output) : IAsyncLifetime
         {
             Content = new StringContent($$"""{"model":"{{Model}}","stream":{{(streamed ? "true" : "false")}},"messages":[{"role":"user","content":"turn of session {{session}}"}]}""", Encoding.UTF8, "application/json"),
         };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Key(TenantOf(session)));
         request.Headers.Add("x-session-id", SessionId(session));
         using var response = await _client.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         var id = response.Headers.TryGetValues("x-request-id", out var ids) ? ids.Single() : "";

@@ -88,7 +88,7 @@ internal sealed partial class CallerAuthenticator : IDisposable
         {
             return await _access.GetFreshAsync();
         }
-        catch (Exception ex) when (!_keysRequired && (ex is TimeoutException || Cluster.Relay.Cluster.ClusterCalls.IsTransient(ex)))
+        catch (Exception ex) when (!_keysRequired && Cluster.Relay.Cluster.ClusterCalls.IsTransient(ex))
         {
             return cached;
         }

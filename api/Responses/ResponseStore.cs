@@ -18,8 +18,8 @@ internal sealed class ResponseStore(IGrainFactory grains, RelayServices relay, C
 {
     private readonly ResponsesOptions _options = options.Value;
 
-    // Present when this process hosts a silo: new responses are written through it, not the writer grain.
-    private readonly IResponseRecordWriter? _localWriter = services.GetService<IResponseRecordWriter>();
+    // The silo's own writer when this process hosts one (straight to storage), else the writer grain on a silo.
+    private readonly IResponseRecordWriter _writer = services.GetService<IResponseRecordWriter>() ?? new WriterGrain(grains.GetGrain<IResponseWriterGrain>(0));
 
     /// <summary>
     /// A call to a response or conversation grain, sent again while the cluster moves the grain
@@ -135,7 +135,7 @@ internal sealed class ResponseStore(IGrainFactory grains, RelayServices relay, C
                 chainRoot,
                 createdAtMs,
                 expiresAtMs);
-            writes.Add(CallAsync(() => _localWriter is { } local ? local.StoreAsync(id, stored) : grains.GetGrain<IResponseWriterGrain>(0).StoreAsync(id, stored)));
+            writes.Add(CallAsync(() => _writer.StoreAsync(id, stored)));
         }
 
         if (request.ConversationId is { } conversationId)
@@ -220,13 +220,16 @@ internal sealed class ResponseStore(IGrainFactory grains, RelayServices relay, C
         id == previous ? $"Previous response with id '{id}' not found." : $"Response '{id}', earlier in the chain of '{previous}', no longer exists; the context cannot be rebuilt.",
         "previous_response_id");
 
-    /// <summary>
-    /// Notes the response in the retention index, so the sweep deletes it even if nobody reads it
-    /// again: through this process's silo when it hosts one (straight to storage), else through the
-    /// writer grain on a silo.
-    /// </summary>
-    private Task IndexAsync(string id, long expiresAtMs) =>
-        CallAsync(() => _localWriter is { } local ? local.IndexAsync(id, expiresAtMs) : grains.GetGrain<IResponseWriterGrain>(0).IndexAsync(id, expiresAtMs));
+    /// <summary>Notes the response in the retention index, so the sweep deletes it even if nobody reads it again.</summary>
+    private Task IndexAsync(string id, long expiresAtMs) => CallAsync(() => _writer.IndexAsync(id, expiresAtMs));
 
     public long NowMs => relay.Time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>A client-mode front-end's writer: the writer grain on a silo, which writes through that silo's own.</summary>
+    private sealed class WriterGrain(IResponseWriterGrain grain) : IResponseRecordWriter
+    {
+        public Task StoreAsync(string id, StoredResponse response) => grain.StoreAsync(id, response);
+
+        public Task IndexAsync(string id, long expiresAtMs) => grain.IndexAsync(id, expiresAtMs);
+    }
 }
